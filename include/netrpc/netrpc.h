@@ -1,0 +1,210 @@
+// netrpc.h: Go's net/rpc for C++20. Server, Client, Call, Dial: the header a newcomer reads.
+// Describe types with NETRPC_STRUCT and services with NETRPC_SERVICE; errors are values.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netrpc/describe.h"
+#include "netrpc/detail/method.h"
+#include "netrpc/error.h"
+
+// NETRPC_SERVICE(Type, Method, ...) names the methods a service exports, as Go's reflection
+// finds exported methods. Each must have a handler shape (see Server::Register).
+#define NETRPC_SERVICE(T, ...) NETRPC_STRUCT(T, __VA_ARGS__)
+
+namespace netrpc {
+
+using namespace std::chrono_literals;
+
+// Protocol is what a client speaks; a server detects it per connection, on one port.
+enum class Protocol : uint8_t {
+  kNative,  // netrpc's binary framing: the fastest, the default
+};
+
+// Dispatch says where a plain (non-coroutine) handler runs.
+enum class Dispatch : uint8_t {
+  kWorker,  // on the server's worker pool: handlers may block, calls run concurrently
+  kInline,  // on the connection's I/O thread: fastest, for handlers that never block
+};
+
+struct ServerOptions {
+  size_t io_threads = 1;
+  size_t worker_threads = 0;                // 0: one per core, at least 2
+  size_t max_message_bytes = 64u << 20;     // a larger request closes its connection
+  std::chrono::milliseconds shutdown_grace = 30s;  // then Shutdown closes what is left
+};
+
+struct RegisterOptions {
+  Dispatch dispatch = Dispatch::kWorker;
+};
+
+// Server serves registered services on any number of listeners. Methods are safe to call
+// from any thread; handlers of one connection run concurrently and reply in completion order.
+class Server {
+ public:
+  explicit Server(ServerOptions options = {});
+  ~Server();  // Shutdown()
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Register publishes the methods NETRPC_SERVICE named for T as "T.Method". A handler is
+  //   netrpc::Error M(const Args&, Reply*)              (net/rpc's shape)
+  //   netrpc::Result<Reply> M(const Args&)              (reply by value)
+  //   boost::asio::awaitable<...> of either             (a coroutine, run on the I/O thread)
+  // obj must outlive the server. Errors are net/rpc's: duplicate name, no methods.
+  template <class T>
+  Error Register(T& obj, RegisterOptions options = {}) {
+    return RegisterName(NetrpcTypeName(static_cast<const T*>(nullptr)), obj, options);
+  }
+  template <class T>
+  Error RegisterName(std::string_view name, T& obj, RegisterOptions options = {}) {
+    return AddService(name, detail::MethodStubs(&obj), options);
+  }
+  // RegisterFunc publishes a free function or lambda under "Service.Method"; further
+  // functions may join the same service.
+  template <class F>
+  Error RegisterFunc(std::string_view service_method, F fn, RegisterOptions options = {}) {
+    using Sig = typename detail::SignatureOf<decltype(&F::operator())>::type;
+    return AddFunc(service_method, detail::MakeStub<Sig>("", std::move(fn)), options);
+  }
+  template <class Ret, class... P>
+  Error RegisterFunc(std::string_view service_method, Ret (*fn)(P...),
+                     RegisterOptions options = {}) {
+    return AddFunc(service_method, detail::MakeStub<Ret(P...)>("", fn), options);
+  }
+
+  // Listen starts serving on "tcp" host:port (port 0 picks a free one) and returns at once.
+  Error Listen(std::string_view network, std::string_view address);
+  // Address is where the last Listen bound, e.g. "127.0.0.1:40123".
+  std::string Address() const;
+  // Serve blocks until Shutdown; ListenAndServe is Listen then Serve.
+  void Serve();
+  Error ListenAndServe(std::string_view network, std::string_view address);
+  // ServeConn serves one already connected socket (the server takes the descriptor).
+  Error ServeConn(int fd);
+  // Shutdown stops accepting, stops reading new requests, lets the calls in flight finish
+  // and their replies go out (up to options.shutdown_grace), then closes every connection.
+  void Shutdown();
+
+  // NumCalls is how many calls "Service.Method" has served (net/rpc's numCalls).
+  uint64_t NumCalls(std::string_view service_method) const;
+
+  class Impl;
+
+ private:
+  Error AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
+                   RegisterOptions options);
+  Error AddFunc(std::string_view service_method, detail::MethodStub stub,
+                RegisterOptions options);
+  std::unique_ptr<Impl> impl_;
+};
+
+struct DialOptions {
+  Protocol protocol = Protocol::kNative;
+  std::chrono::milliseconds connect_timeout = 10s;
+  size_t max_message_bytes = 64u << 20;
+};
+
+struct CallOptions {
+  std::chrono::milliseconds timeout{0};  // 0: no deadline
+};
+
+namespace detail {
+class ClientCore;
+}
+
+// Call is one RPC in flight or done, as Go's rpc.Call. Go returns it; Client::Call waits on it.
+// Exactly one of reply, error, deadline, Cancel, Close and connection loss completes it.
+class Call {
+ public:
+  const std::string& ServiceMethod() const { return service_method_; }
+  // Done reports, without blocking, whether the call has completed.
+  bool Done() const;
+  // Wait blocks until the call completes and returns its error (ok: the reply is filled).
+  Error Wait();
+  // error is the call's outcome once Done().
+  Error error() const;
+  // Cancel completes the call with ErrCanceled and removes it from the client; a reply that
+  // arrives later is discarded. No effect once done.
+  void Cancel();
+
+  Call(std::string service_method, Value reply, std::function<void(Call&)> done)
+      : service_method_(std::move(service_method)), reply_(reply), done_(std::move(done)) {}
+
+ private:
+  friend class detail::ClientCore;
+  std::string service_method_;
+  Value reply_;
+  std::function<void(Call&)> done_;
+  std::weak_ptr<detail::ClientCore> client_;
+  uint64_t seq_ = 0;
+  mutable std::mutex mu_;  // guards finished_, error_, on_finish_
+  std::condition_variable cv_;
+  bool finished_ = false;
+  Error error_;
+  std::function<void(const Error&)> on_finish_;  // resumes an AsyncCall
+};
+
+// Client multiplexes calls on one connection. All methods are safe from any thread; done
+// callbacks run on the client's I/O thread and must not block.
+class Client {
+ public:
+  explicit Client(std::shared_ptr<detail::ClientCore> core);
+  ~Client();  // Close()
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Call sends one request and waits for its reply.
+  template <class Args, class Reply>
+  Error Call(std::string_view service_method, const Args& args, Reply* reply,
+             CallOptions options = {}) {
+    return Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options, {})
+        ->Wait();
+  }
+  // Go starts a call and returns at once; *reply must live until the call is done, args need
+  // not. done, if given, runs once when the call completes.
+  template <class Args, class Reply>
+  std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args,
+                                   Reply* reply, CallOptions options = {},
+                                   std::function<void(netrpc::Call&)> done = {}) {
+    return Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options,
+                 std::move(done));
+  }
+  // AsyncCall is Call for asio coroutines; cancelling the awaiting operation removes the call.
+  template <class Args, class Reply>
+  boost::asio::awaitable<Error> AsyncCall(std::string_view service_method, const Args& args,
+                                          Reply* reply, CallOptions options = {}) {
+    return Await(Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply},
+                       options, {}));
+  }
+
+  // Close fails every pending call with ErrShutdown and closes the connection. A second
+  // Close returns ErrShutdown, as in Go.
+  Error Close();
+  // PendingCount is the number of calls waiting for a reply.
+  size_t PendingCount() const;
+
+ private:
+  std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args,
+                                      Value reply, CallOptions options,
+                                      std::function<void(netrpc::Call&)> done);
+  static boost::asio::awaitable<Error> Await(std::shared_ptr<netrpc::Call> call);
+  std::shared_ptr<detail::ClientCore> core_;
+};
+
+// Dial connects to a netrpc (or, by DialOptions::protocol, a Go) server at host:port.
+Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
+                                     DialOptions options = {});
+// NewClient runs a client over an already connected socket; it takes the descriptor.
+Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options = {});
+
+}  // namespace netrpc

@@ -1,0 +1,362 @@
+// client.cc: Dial, the Client's calls and their completion, deadlines and shutdown.
+// Every path that ends a call first takes it from the pending table, so it ends once.
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "client/client_core.h"
+#include "codec/native.h"
+#include "types/log.h"
+
+namespace netrpc {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace detail {
+
+ClientCore::ClientCore(DialOptions options)
+    : options_(options),
+      loop_(std::make_unique<transport::EventLoop>(1)),
+      timer_(std::make_unique<asio::steady_timer>(loop_->Context())) {
+  limits_.max_message_bytes = options.max_message_bytes;
+}
+
+ClientCore::~ClientCore() { Shutdown(); }
+
+void ClientCore::Shutdown() {
+  Close();
+  if (loop_) {
+    loop_->Stop();
+    // Objects bound to the io_context go before it; it then destroys what is still queued.
+    timer_.reset();
+    stream_.reset();
+    loop_.reset();
+  }
+}
+
+Error ClientCore::Connect(std::string_view network, std::string_view address) {
+  if (network != "tcp" && network != "tcp4" && network != "tcp6") {
+    return Error(ErrorCode::kUsage, "dial: unsupported network " + std::string(network));
+  }
+  std::string host;
+  uint16_t port = 0;
+  if (Error err = transport::ParseHostPort(address, &host, &port)) return err;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  auto& io = loop_->Context();
+  tcp::resolver resolver(io);
+  boost::system::error_code ec;
+  auto endpoints = resolver.resolve(host, std::to_string(port), ec);
+  if (ec || endpoints.empty()) {
+    return Error(ErrorCode::kConnect, "dial tcp " + std::string(address) + ": " + ec.message());
+  }
+  tcp::socket socket(io);
+  std::string where(address);
+  auto timeout = options_.connect_timeout;
+  auto connected = asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<Error> {
+        using namespace asio::experimental::awaitable_operators;
+        Error last;
+        for (const auto& entry : endpoints) {
+          tcp::socket s(io);
+          asio::steady_timer timer(io, timeout);
+          auto r = co_await (s.async_connect(entry.endpoint(), asio::as_tuple(asio::use_awaitable)) ||
+                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+          if (r.index() == 1) co_return Error(ErrorCode::kConnect, "dial tcp " + where + ": i/o timeout");
+          auto [e] = std::get<0>(r);
+          if (!e) {
+            socket = std::move(s);
+            co_return Error{};
+          }
+          last = Error(ErrorCode::kConnect, "dial tcp " + where + ": " + e.message());
+        }
+        co_return last;
+      },
+      asio::use_future);
+  if (Error err = connected.get()) return err;
+  return Begin(std::move(socket));
+}
+
+Error ClientCore::Adopt(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return Error(ErrorCode::kUsage, "NewClient: not a socket");
+  }
+  tcp::socket socket(loop_->Context());
+  boost::system::error_code ec;
+  socket.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) return Error(ErrorCode::kIo, "NewClient: " + ec.message());
+  return Begin(std::move(socket));
+}
+
+Error ClientCore::Begin(tcp::socket socket) {
+  stream_ = std::make_shared<transport::Stream>(std::move(socket));
+  switch (options_.protocol) {
+    case Protocol::kNative:
+      codec_ = codec::NewNativeClientCodec(limits_);
+      break;
+  }
+  asio::co_spawn(stream_->GetStrand(), ReadLoop(), asio::detached);
+  return {};
+}
+
+asio::awaitable<void> ClientCore::ReadLoop() {
+  auto self = shared_from_this();
+  auto stream = stream_;
+  auto& buffer = stream->Buffer();
+  codec::ResponseHeader header;
+  Error err;
+  while (!err) {
+    for (;;) {
+      codec::ReadResult r = codec_->ReadResponse(buffer.Data(), &header);
+      if (r.error) {
+        err = r.error;
+        break;
+      }
+      if (r.NeedMore()) break;
+      std::shared_ptr<Call> call;
+      {
+        std::lock_guard lock(mu_);
+        call = pending_.Take(header.seq);
+      }
+      if (call == nullptr) {  // timed out or canceled already: the reply has nowhere to go
+        codec_->ReadResponseBody({});
+      } else if (!header.error.empty()) {
+        codec_->ReadResponseBody({});
+        Complete(*call, ServerError(header.error));
+      } else {
+        Error body_err = codec_->ReadResponseBody(call->reply_);
+        if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
+        Complete(*call, body_err);
+      }
+      buffer.Consume(r.consumed);
+    }
+    if (err) break;
+    if (buffer.Size() > limits_.max_message_bytes + 64) {
+      err = Error(ErrorCode::kTooLarge, "response exceeds the message size limit");
+      break;
+    }
+    err = co_await stream->ReadMore();
+  }
+  bool closing;
+  {
+    std::lock_guard lock(mu_);
+    closing = closing_;
+  }
+  if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
+  if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
+  FailAll(closing ? ErrShutdown : err);
+  stream->Close();
+}
+
+void ClientCore::FailAll(const Error& err) {
+  std::vector<std::shared_ptr<Call>> calls;
+  {
+    std::lock_guard lock(mu_);
+    shutdown_ = true;
+    calls = pending_.TakeAll();
+  }
+  for (auto& c : calls) Complete(*c, err);
+}
+
+std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstValue args,
+                                        Value reply, CallOptions options,
+                                        std::function<void(Call&)> done) {
+  auto call = std::make_shared<Call>(std::string(service_method), reply, std::move(done));
+  call->client_ = weak_from_this();
+  auto deadline = options.timeout.count() > 0 ? client::Clock::now() + options.timeout
+                                              : client::Clock::time_point::max();
+  bool arm = false;
+  uint64_t seq;
+  {
+    std::unique_lock lock(mu_);
+    if (closing_ || shutdown_) {
+      lock.unlock();
+      Complete(*call, ErrShutdown);
+      return call;
+    }
+    seq = next_seq_++;
+    call->seq_ = seq;
+    pending_.Add(seq, call, deadline);
+    if (deadline < timer_at_) {
+      timer_at_ = deadline;
+      arm = true;
+    }
+  }
+  if (arm) asio::post(loop_->Context(), [self = shared_from_this()] { self->ArmTimer(); });
+  Error err = stream_->WriteWith([&](std::string* out) {
+    codec::RequestHeader header{call->service_method_, seq};
+    return codec_->WriteRequest(header, args, out);
+  });
+  if (err) {
+    std::shared_ptr<Call> taken;
+    {
+      std::lock_guard lock(mu_);
+      taken = pending_.Take(seq);
+    }
+    if (taken) Complete(*taken, err.code() == ErrorCode::kIo ? ErrShutdown : err);
+  }
+  return call;
+}
+
+void ClientCore::ArmTimer() {
+  client::Clock::time_point at;
+  {
+    std::lock_guard lock(mu_);
+    at = pending_.NextDeadline();
+    timer_at_ = at;
+  }
+  if (at == client::Clock::time_point::max()) return;
+  timer_->expires_at(at);
+  timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->OnTimer();
+  });
+}
+
+void ClientCore::OnTimer() {
+  std::vector<std::shared_ptr<Call>> expired;
+  {
+    std::lock_guard lock(mu_);
+    expired = pending_.TakeExpired(client::Clock::now());
+  }
+  for (auto& c : expired) Complete(*c, ErrTimeout);
+  ArmTimer();
+}
+
+void ClientCore::Cancel(uint64_t seq) {
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mu_);
+    call = pending_.Take(seq);
+  }
+  if (call) Complete(*call, ErrCanceled);
+}
+
+Error ClientCore::Close() {
+  std::vector<std::shared_ptr<Call>> calls;
+  {
+    std::lock_guard lock(mu_);
+    if (closing_) return ErrShutdown;
+    closing_ = true;
+    calls = pending_.TakeAll();
+  }
+  for (auto& c : calls) Complete(*c, ErrShutdown);
+  if (stream_) stream_->Close();
+  return {};
+}
+
+size_t ClientCore::PendingCount() {
+  std::lock_guard lock(mu_);
+  return pending_.Size();
+}
+
+void ClientCore::Complete(Call& call, const Error& err) {
+  std::function<void(const Error&)> resume;
+  {
+    std::lock_guard lock(call.mu_);
+    call.error_ = err;
+    call.finished_ = true;
+    resume = std::move(call.on_finish_);
+  }
+  call.cv_.notify_all();
+  if (call.done_) call.done_(call);
+  if (resume) resume(err);
+}
+
+Error ClientCore::Wait(Call& call) {
+  std::unique_lock lock(call.mu_);
+  if (!call.finished_) {
+    auto core = call.client_.lock();
+    if (core && core->InLoopThread()) {
+      return Error(ErrorCode::kUsage,
+                   "netrpc: Wait on the client's I/O thread would deadlock; use a done callback");
+    }
+  }
+  call.cv_.wait(lock, [&] { return call.finished_; });
+  return call.error_;
+}
+
+asio::awaitable<Error> ClientCore::Await(std::shared_ptr<Call> call) {
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Error)>(
+      [call](auto handler) {
+        auto slot = asio::get_associated_cancellation_slot(handler);
+        if (slot.is_connected()) {
+          slot.assign([weak = std::weak_ptr<Call>(call)](asio::cancellation_type) {
+            if (auto c = weak.lock()) c->Cancel();
+          });
+        }
+        auto ex = asio::get_associated_executor(handler);
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto resume = [h, ex](const Error& err) {
+          asio::post(ex, [h, err]() mutable { (*h)(err); });
+        };
+        std::unique_lock lock(call->mu_);
+        if (call->finished_) {
+          Error err = call->error_;
+          lock.unlock();
+          resume(err);
+        } else {
+          call->on_finish_ = std::move(resume);
+        }
+      },
+      asio::use_awaitable);
+}
+
+}  // namespace detail
+
+// Call's methods ask the client that made it.
+bool Call::Done() const {
+  std::lock_guard lock(mu_);
+  return finished_;
+}
+Error Call::error() const {
+  std::lock_guard lock(mu_);
+  return error_;
+}
+Error Call::Wait() { return detail::ClientCore::Wait(*this); }
+void Call::Cancel() {
+  if (auto core = client_.lock()) core->Cancel(seq_);
+}
+
+Client::Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}
+Client::~Client() { core_->Shutdown(); }
+
+std::shared_ptr<Call> Client::Start(std::string_view service_method, ConstValue args,
+                                    Value reply, CallOptions options,
+                                    std::function<void(netrpc::Call&)> done) {
+  return core_->Start(service_method, args, reply, options, std::move(done));
+}
+asio::awaitable<Error> Client::Await(std::shared_ptr<netrpc::Call> call) {
+  return detail::ClientCore::Await(std::move(call));
+}
+Error Client::Close() { return core_->Close(); }
+size_t Client::PendingCount() const { return core_->PendingCount(); }
+
+Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
+                                     DialOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(options);
+  if (Error err = core->Connect(network, address)) {
+    core->Shutdown();
+    return err;
+  }
+  return std::make_unique<Client>(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(options);
+  if (Error err = core->Adopt(fd)) {
+    core->Shutdown();
+    return err;
+  }
+  return std::make_unique<Client>(std::move(core));
+}
+
+}  // namespace netrpc

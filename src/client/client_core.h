@@ -1,0 +1,62 @@
+// client_core.h: what a Client is underneath: one connection, its codec, the pending-call
+// table, a read loop that completes calls, and one timer for every call's deadline.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <memory>
+#include <mutex>
+
+#include "client/pending_calls.h"
+#include "codec/codec.h"
+#include "netrpc/netrpc.h"
+#include "transport/event_loop.h"
+#include "transport/stream.h"
+
+namespace netrpc::detail {
+
+class ClientCore : public std::enable_shared_from_this<ClientCore> {
+ public:
+  explicit ClientCore(DialOptions options);
+  ~ClientCore();
+
+  Error Connect(std::string_view network, std::string_view address);
+  Error Adopt(int fd);
+  // Shutdown closes and then stops the I/O thread; call it from the owner, not a callback.
+  void Shutdown();
+
+  std::shared_ptr<Call> Start(std::string_view service_method, ConstValue args, Value reply,
+                              CallOptions options, std::function<void(Call&)> done);
+  void Cancel(uint64_t seq);
+  Error Close();
+  size_t PendingCount();
+  bool InLoopThread() const { return loop_ && loop_->InLoopThread(); }
+
+  // Complete finishes a call its caller has just taken out of the table.
+  static void Complete(Call& call, const Error& err);
+  static boost::asio::awaitable<Error> Await(std::shared_ptr<Call> call);
+  static Error Wait(Call& call);
+
+ private:
+  Error Begin(boost::asio::ip::tcp::socket socket);
+  boost::asio::awaitable<void> ReadLoop();
+  void ArmTimer();
+  void OnTimer();
+  void FailAll(const Error& err);
+
+  DialOptions options_;
+  codec::Limits limits_;
+  std::unique_ptr<transport::EventLoop> loop_;
+  std::shared_ptr<transport::Stream> stream_;
+  std::unique_ptr<codec::ClientCodec> codec_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;  // used on the loop thread only
+
+  std::mutex mu_;  // guards everything below
+  uint64_t next_seq_ = 0;
+  client::PendingCalls pending_;
+  bool closing_ = false;   // the user called Close
+  bool shutdown_ = false;  // the connection is gone
+  client::Clock::time_point timer_at_ = client::Clock::time_point::max();
+};
+
+}  // namespace netrpc::detail

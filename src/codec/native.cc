@@ -1,0 +1,220 @@
+// native.cc: the native protocol's server and client codecs.
+// Method names are interned per connection: sent in full once, then as a small id.
+#include "codec/native.h"
+
+#include <bit>
+#include <cstring>
+#include <unordered_map>
+#include <vector>
+
+#include "codec/native_value.h"
+
+namespace netrpc::codec {
+namespace {
+
+static_assert(std::endian::native == std::endian::little, "native codec assumes little-endian");
+
+constexpr uint8_t kRequest = 1;
+constexpr uint8_t kResponse = 2;
+constexpr size_t kFrameHeader = 4;
+constexpr size_t kMaxMethodIds = 1024;  // per connection; later names travel in full
+
+Error TooLarge(size_t n, size_t limit) {
+  return Error(ErrorCode::kTooLarge, "native: frame of " + std::to_string(n) +
+                                         " bytes exceeds the limit of " + std::to_string(limit));
+}
+
+Error Malformed(std::string_view what) {
+  return Error(ErrorCode::kProtocol, "native: malformed frame: " + std::string(what));
+}
+
+// FrameReader finds the next frame in `in`, after the preamble when it is still expected.
+class FrameReader {
+ public:
+  // Only the client opens the stream with the preamble: servers answer with frames alone.
+  FrameReader(const Limits& limits, bool expect_preamble)
+      : limits_(limits), preamble_seen_(!expect_preamble) {}
+
+  // Next sets *payload to the next frame's payload, and returns the bytes it spans.
+  ReadResult Next(std::string_view in, std::string_view* payload) {
+    size_t start = 0;
+    if (!preamble_seen_) {
+      if (in.size() < kNativePreamble.size()) {
+        if (in != kNativePreamble.substr(0, in.size())) return {0, Malformed("bad preamble")};
+        return {};
+      }
+      if (in.substr(0, kNativePreamble.size()) != kNativePreamble) {
+        return {0, Malformed("bad preamble")};
+      }
+      start = kNativePreamble.size();
+    }
+    if (in.size() - start < kFrameHeader) return {};
+    uint32_t n;
+    std::memcpy(&n, in.data() + start, 4);
+    if (n > limits_.max_message_bytes) return {0, TooLarge(n, limits_.max_message_bytes)};
+    if (n == 0) return {0, Malformed("empty frame")};
+    if (in.size() - start - kFrameHeader < n) return {};
+    preamble_seen_ = true;
+    *payload = in.substr(start + kFrameHeader, n);
+    return {start + kFrameHeader + n, {}};
+  }
+
+ private:
+  const Limits& limits_;
+  bool preamble_seen_;
+};
+
+// FrameWriter appends a frame whose length is patched in once the payload is written.
+class FrameWriter {
+ public:
+  FrameWriter(std::string* out, bool preamble) : out_(out), begin_(out->size()) {
+    if (preamble) out_->append(kNativePreamble);
+    len_at_ = out_->size();
+    out_->append(kFrameHeader, '\0');
+  }
+  Error Finish(const Limits& limits) {
+    size_t n = out_->size() - len_at_ - kFrameHeader;
+    if (n > limits.max_message_bytes) {
+      out_->resize(begin_);
+      return TooLarge(n, limits.max_message_bytes);
+    }
+    uint32_t n32 = static_cast<uint32_t>(n);
+    std::memcpy(out_->data() + len_at_, &n32, 4);
+    return {};
+  }
+
+ private:
+  std::string* out_;
+  size_t begin_;
+  size_t len_at_;
+};
+
+class NativeServerCodec final : public ServerCodec {
+ public:
+  explicit NativeServerCodec(const Limits& limits) : limits_(limits), frames_(limits_, true) {}
+
+  ReadResult ReadRequest(std::string_view in, RequestHeader* header) override {
+    std::string_view payload;
+    ReadResult r = frames_.Next(in, &payload);
+    if (r.consumed == 0) return r;
+    NativeReader reader(payload, limits_);
+    std::string_view kind;
+    uint64_t tag = 0;
+    if (!reader.ReadBytes(1, &kind) || kind[0] != kRequest) return {0, Malformed("not a request")};
+    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&tag)) {
+      return {0, Malformed("truncated request header")};
+    }
+    uint64_t id = tag >> 1;
+    if (tag & 1) {  // the name follows; a non-zero id asks us to remember it
+      uint64_t len = 0;
+      std::string_view name;
+      if (!reader.ReadVarint(&len) || !reader.ReadBytes(len, &name)) {
+        return {0, Malformed("truncated method name")};
+      }
+      header->service_method.assign(name);
+      if (id != 0) {
+        if (id != names_.size() + 1 || id > kMaxMethodIds) return {0, Malformed("bad method id")};
+        names_.emplace_back(name);
+      }
+    } else {
+      if (id == 0 || id > names_.size()) return {0, Malformed("unknown method id")};
+      header->service_method = names_[id - 1];
+    }
+    body_ = payload.substr(reader.Position());
+    return r;
+  }
+
+  Error ReadRequestBody(Value body) override {
+    if (body.object == nullptr) return {};
+    NativeReader reader(body_, limits_);
+    return reader.ReadValue(body);
+  }
+
+  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
+    FrameWriter frame(out, false);
+    out->push_back(static_cast<char>(kResponse));
+    AppendVarint(header.seq, out);
+    AppendVarint(header.error.size(), out);
+    out->append(header.error);
+    if (header.error.empty() && body.object != nullptr) AppendNativeValue(body, out);
+    return frame.Finish(limits_);
+  }
+
+ private:
+  Limits limits_;
+  FrameReader frames_;
+  std::vector<std::string> names_;  // method id - 1 → "Service.Method"
+  std::string_view body_;           // of the request just parsed, inside the caller's buffer
+};
+
+class NativeClientCodec final : public ClientCodec {
+ public:
+  explicit NativeClientCodec(const Limits& limits) : limits_(limits), frames_(limits_, false) {}
+
+  Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) override {
+    FrameWriter frame(out, !preamble_sent_);
+    out->push_back(static_cast<char>(kRequest));
+    AppendVarint(header.seq, out);
+    auto it = ids_.find(header.service_method);
+    if (it != ids_.end()) {
+      AppendVarint(it->second << 1, out);
+    } else {
+      uint64_t id = 0;
+      if (ids_.size() < kMaxMethodIds) {
+        id = ids_.size() + 1;
+        ids_.emplace(header.service_method, id);
+      }
+      AppendVarint((id << 1) | 1, out);
+      AppendVarint(header.service_method.size(), out);
+      out->append(header.service_method);
+    }
+    if (body.object != nullptr) AppendNativeValue(body, out);
+    if (Error err = frame.Finish(limits_)) {
+      ids_.erase(header.service_method);  // the server never saw it: send the name again next time
+      return err;
+    }
+    preamble_sent_ = true;
+    return {};
+  }
+
+  ReadResult ReadResponse(std::string_view in, ResponseHeader* header) override {
+    std::string_view payload;
+    ReadResult r = frames_.Next(in, &payload);
+    if (r.consumed == 0) return r;
+    NativeReader reader(payload, limits_);
+    std::string_view kind, error;
+    uint64_t len = 0;
+    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse) return {0, Malformed("not a response")};
+    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&len) ||
+        !reader.ReadBytes(len, &error)) {
+      return {0, Malformed("truncated response header")};
+    }
+    header->error.assign(error);
+    body_ = payload.substr(reader.Position());
+    return r;
+  }
+
+  Error ReadResponseBody(Value body) override {
+    if (body.object == nullptr) return {};
+    NativeReader reader(body_, limits_);
+    return reader.ReadValue(body);
+  }
+
+ private:
+  Limits limits_;
+  FrameReader frames_;
+  bool preamble_sent_ = false;
+  std::unordered_map<std::string, uint64_t> ids_;
+  std::string_view body_;
+};
+
+}  // namespace
+
+std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits) {
+  return std::make_unique<NativeServerCodec>(limits);
+}
+std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits) {
+  return std::make_unique<NativeClientCodec>(limits);
+}
+
+}  // namespace netrpc::codec

@@ -1,0 +1,225 @@
+// native_value.cc: encode and decode a described value in netrpc's native binary form.
+// Walks the TypeInfo; every length read from the wire is checked against the bytes left.
+#include "codec/native_value.h"
+
+#include <bit>
+#include <cstring>
+
+namespace netrpc::codec {
+namespace {
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+int64_t LoadInt(const void* p, size_t size) {
+  switch (size) {
+    case 1: { int8_t v; std::memcpy(&v, p, 1); return v; }
+    case 2: { int16_t v; std::memcpy(&v, p, 2); return v; }
+    case 4: { int32_t v; std::memcpy(&v, p, 4); return v; }
+    default: { int64_t v; std::memcpy(&v, p, 8); return v; }
+  }
+}
+
+uint64_t LoadUint(const void* p, size_t size) {
+  uint64_t v = 0;
+  std::memcpy(&v, p, size);  // little-endian host: the low bytes
+  return v;
+}
+
+// StoreInt writes v into an integer of `size` bytes, refusing values that do not fit.
+bool StoreInt(void* p, size_t size, int64_t v) {
+  if (size < 8) {
+    int64_t lim = int64_t{1} << (size * 8 - 1);
+    if (v < -lim || v >= lim) return false;
+  }
+  std::memcpy(p, &v, size);
+  return true;
+}
+
+bool StoreUint(void* p, size_t size, uint64_t v) {
+  if (size < 8 && v >> (size * 8) != 0) return false;
+  std::memcpy(p, &v, size);
+  return true;
+}
+
+void Append(const TypeInfo* t, const void* p, std::string* out) {
+  switch (t->kind) {
+    case Kind::kBool:
+      out->push_back(*static_cast<const bool*>(p) ? 1 : 0);
+      return;
+    case Kind::kInt:
+      AppendVarint(ZigZag(LoadInt(p, t->size)), out);
+      return;
+    case Kind::kUint:
+      AppendVarint(LoadUint(p, t->size), out);
+      return;
+    case Kind::kFloat32:
+    case Kind::kFloat64:
+      out->append(static_cast<const char*>(p), t->size);
+      return;
+    case Kind::kString:
+    case Kind::kBytes: {
+      size_t n = t->seq.size(p);
+      AppendVarint(n, out);
+      out->append(t->seq.data(p), n);
+      return;
+    }
+    case Kind::kVector: {
+      size_t n = t->seq.size(p);
+      AppendVarint(n, out);
+      const TypeInfo* e = t->elem();
+      void* base = const_cast<void*>(p);
+      for (size_t i = 0; i < n; ++i) Append(e, t->seq.at(base, i), out);
+      return;
+    }
+    case Kind::kMap: {
+      AppendVarint(t->map.size(p), out);
+      struct Ctx {
+        const TypeInfo* k;
+        const TypeInfo* v;
+        std::string* out;
+      } ctx{t->key(), t->elem(), out};
+      t->map.for_each(p, &ctx, [](void* c, const void* k, const void* v) {
+        auto* x = static_cast<Ctx*>(c);
+        Append(x->k, k, x->out);
+        Append(x->v, v, x->out);
+        return true;
+      });
+      return;
+    }
+    case Kind::kOptional: {
+      const void* inner = t->opt.get(p);
+      out->push_back(inner ? 1 : 0);
+      if (inner) Append(t->elem(), inner, out);
+      return;
+    }
+    case Kind::kStruct:
+      for (const FieldInfo& f : t->fields) Append(f.type(), f.get(const_cast<void*>(p)), out);
+      return;
+  }
+}
+
+}  // namespace
+
+void AppendVarint(uint64_t v, std::string* out) {
+  char buf[10];
+  size_t n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>(v | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+
+void AppendNativeValue(ConstValue v, std::string* out) { Append(v.type, v.object, out); }
+
+bool NativeReader::ReadVarint(uint64_t* out) {
+  uint64_t v = 0;
+  for (int shift = 0; shift < 64 && pos_ < in_.size(); shift += 7) {
+    uint8_t b = static_cast<uint8_t>(in_[pos_++]);
+    v |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if (b < 0x80) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool NativeReader::ReadBytes(size_t n, std::string_view* out) {
+  if (n > Remaining()) return false;
+  *out = in_.substr(pos_, n);
+  pos_ += n;
+  return true;
+}
+
+Error NativeReader::Fail(std::string_view what) const {
+  return Error(ErrorCode::kCodec,
+               "native: " + std::string(what) + " at byte " + std::to_string(pos_));
+}
+
+Error NativeReader::ReadValue(Value v) { return Read(v.type, v.object, 0); }
+
+Error NativeReader::Read(const TypeInfo* t, void* p, size_t depth) {
+  if (depth > limits_.max_depth) return Fail("nesting deeper than the limit");
+  uint64_t u = 0;
+  switch (t->kind) {
+    case Kind::kBool: {
+      std::string_view b;
+      if (!ReadBytes(1, &b) || static_cast<uint8_t>(b[0]) > 1) return Fail("bad bool");
+      *static_cast<bool*>(p) = b[0] != 0;
+      return {};
+    }
+    case Kind::kInt:
+      if (!ReadVarint(&u)) return Fail("truncated integer");
+      if (!StoreInt(p, t->size, UnZigZag(u))) return Fail("integer out of range");
+      return {};
+    case Kind::kUint:
+      if (!ReadVarint(&u)) return Fail("truncated integer");
+      if (!StoreUint(p, t->size, u)) return Fail("integer out of range");
+      return {};
+    case Kind::kFloat32:
+    case Kind::kFloat64: {
+      std::string_view b;
+      if (!ReadBytes(t->size, &b)) return Fail("truncated float");
+      std::memcpy(p, b.data(), t->size);
+      return {};
+    }
+    case Kind::kString:
+    case Kind::kBytes: {
+      std::string_view b;
+      if (!ReadVarint(&u) || !ReadBytes(u, &b)) return Fail("truncated string");
+      t->seq.assign(p, b.data(), b.size());
+      return {};
+    }
+    case Kind::kVector: {
+      // Every element takes at least one byte, so the count cannot exceed what is left.
+      if (!ReadVarint(&u) || u > Remaining()) return Fail("bad element count");
+      t->seq.resize(p, u);
+      const TypeInfo* e = t->elem();
+      for (size_t i = 0; i < u; ++i) {
+        if (Error err = Read(e, t->seq.at(p, i), depth + 1)) return err;
+      }
+      return {};
+    }
+    case Kind::kMap: {
+      if (!ReadVarint(&u) || u > Remaining() / 2) return Fail("bad entry count");
+      t->map.clear(p);
+      struct Ctx {
+        NativeReader* r;
+        const TypeInfo* k;
+        const TypeInfo* v;
+        size_t depth;
+        Error err;
+      } ctx{this, t->key(), t->elem(), depth + 1, {}};
+      for (size_t i = 0; i < u; ++i) {
+        bool ok = t->map.insert(p, &ctx, [](void* c, void* k, void* v) {
+          auto* x = static_cast<Ctx*>(c);
+          x->err = x->r->Read(x->k, k, x->depth);
+          if (!x->err) x->err = x->r->Read(x->v, v, x->depth);
+          return !x->err;
+        });
+        if (!ok) return ctx.err;
+      }
+      return {};
+    }
+    case Kind::kOptional: {
+      std::string_view b;
+      if (!ReadBytes(1, &b) || static_cast<uint8_t>(b[0]) > 1) return Fail("bad optional tag");
+      if (b[0] == 0) {
+        t->opt.reset(p);
+        return {};
+      }
+      return Read(t->elem(), t->opt.emplace(p), depth + 1);
+    }
+    case Kind::kStruct:
+      for (const FieldInfo& f : t->fields) {
+        if (Error err = Read(f.type(), f.get(p), depth + 1)) return err;
+      }
+      return {};
+  }
+  return Fail("unknown kind");
+}
+
+}  // namespace netrpc::codec

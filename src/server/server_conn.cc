@@ -1,0 +1,149 @@
+// server_conn.cc: the life of one server connection, from the first byte to the close.
+// Requests are decoded in order on the strand; handlers run where their Dispatch says.
+#include "server/server_conn.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+
+#include "codec/native.h"
+#include "protocol/sniff.h"
+#include "types/log.h"
+
+namespace netrpc::server {
+
+namespace asio = boost::asio;
+
+ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
+                       std::function<void(ServerConn*)> on_closed)
+    : ctx_(ctx), stream_(std::move(stream)), on_closed_(std::move(on_closed)) {}
+
+asio::awaitable<void> ServerConn::Run() {
+  auto self = shared_from_this();
+  Error err = co_await ChooseCodec();
+  auto& buffer = stream_->Buffer();
+  codec::RequestHeader header;
+  while (!err) {
+    for (;;) {  // every complete request already buffered, before reading again
+      codec::ReadResult r = codec_->ReadRequest(buffer.Data(), &header);
+      if (r.error) {
+        err = r.error;
+        break;
+      }
+      if (r.NeedMore()) break;
+      Dispatch(header);
+      buffer.Consume(r.consumed);
+    }
+    if (err) break;
+    if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kNativePreamble.size() + 16) {
+      err = Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
+                                            std::to_string(ctx_.limits.max_message_bytes) +
+                                            " bytes");
+      break;
+    }
+    err = co_await stream_->ReadMore();
+  }
+  if (err.code() != ErrorCode::kUnexpectedEof) {
+    Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
+  }
+  ReadingDone();
+}
+
+asio::awaitable<Error> ServerConn::ChooseCodec() {
+  auto& buffer = stream_->Buffer();
+  for (;;) {
+    switch (protocol::Sniff(buffer.Data())) {
+      case protocol::Detected::kNeedMore:
+        break;
+      case protocol::Detected::kNative:
+        codec_ = codec::NewNativeServerCodec(ctx_.limits);
+        co_return Error{};
+      default:
+        co_return Error(ErrorCode::kProtocol, "unsupported protocol");
+    }
+    if (Error err = co_await stream_->ReadMore()) co_return err;
+  }
+}
+
+void ServerConn::Dispatch(codec::RequestHeader& header) {
+  Error err;
+  Method* method = ctx_.services->Lookup(header.service_method, &err);
+  if (method == nullptr) {
+    codec_->ReadRequestBody({});  // keep a stateful stream in step; the body is not needed
+    WriteReply(header.seq, header.service_method, err, {});
+    return;
+  }
+  std::unique_ptr<detail::CallSlot> slot = method->stub.new_slot();
+  if (Error body_err = codec_->ReadRequestBody({method->stub.args_type, slot->args})) {
+    WriteReply(header.seq, header.service_method,
+               Error("rpc: server cannot decode request: " + body_err.message()), {});
+    return;
+  }
+  slot->seq = header.seq;
+  slot->service_method = header.service_method;
+  method->num_calls.fetch_add(1, std::memory_order_relaxed);
+  in_flight_.fetch_add(1);
+  Execute(method, std::move(slot));
+}
+
+void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
+  if (method->stub.invoke_async) {
+    asio::co_spawn(
+        stream_->GetStrand(),
+        [self = shared_from_this(), method, slot = std::move(slot)]() mutable
+        -> asio::awaitable<void> {
+          Error err = co_await method->stub.invoke_async(*slot);
+          self->Finish(method, std::move(slot), std::move(err));
+        },
+        asio::detached);
+    return;
+  }
+  if (method->dispatch == Dispatch::kInline) {
+    Error err = method->stub.invoke(*slot);
+    Finish(method, std::move(slot), std::move(err));
+    return;
+  }
+  asio::post(ctx_.workers, [self = shared_from_this(), method, slot = std::move(slot)]() mutable {
+    Error err = method->stub.invoke(*slot);
+    self->Finish(method, std::move(slot), std::move(err));
+  });
+}
+
+void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err) {
+  WriteReply(slot->seq, slot->service_method, err, {method->stub.reply_type, slot->reply});
+  if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
+}
+
+void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
+                            ConstValue body) {
+  Error write_err = stream_->WriteWith([&](std::string* out) {
+    codec::ResponseHeader header{service_method, seq, err ? err.message() : std::string()};
+    if (err && header.error.empty()) header.error = "error";  // an empty string means success
+    Error e = codec_->WriteResponse(header, body, out);
+    if (e) {  // the reply could not be encoded: the caller still gets an answer
+      header.error = "rpc: server cannot encode reply: " + e.message();
+      e = codec_->WriteResponse(header, {}, out);
+    }
+    return e;
+  });
+  if (write_err && !stream_->Closed()) Log("writing response: " + write_err.message());
+}
+
+void ServerConn::ReadingDone() {
+  reading_done_.store(true);
+  if (in_flight_.load() == 0) CloseWhenFlushed();
+}
+
+void ServerConn::CloseWhenFlushed() {
+  if (closing_.exchange(true)) return;
+  stream_->WhenFlushed([self = shared_from_this()] {
+    self->stream_->Close();
+    if (self->on_closed_) self->on_closed_(self.get());
+  });
+}
+
+void ServerConn::Drain() { stream_->ShutdownRead(); }
+
+void ServerConn::ForceClose() { stream_->Close(); }
+
+}  // namespace netrpc::server

@@ -1,0 +1,54 @@
+// server_conn.h: one accepted connection: sniff its protocol, read requests in order,
+// dispatch each, and queue replies in completion order. Closes once reads end and calls drain.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <functional>
+#include <memory>
+
+#include "codec/codec.h"
+#include "server/service_table.h"
+#include "transport/stream.h"
+
+namespace netrpc::server {
+
+// ServerContext is what a connection needs of its server.
+struct ServerContext {
+  const ServiceTable* services;
+  boost::asio::any_io_executor workers;
+  codec::Limits limits;
+};
+
+class ServerConn : public std::enable_shared_from_this<ServerConn> {
+ public:
+  ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
+             std::function<void(ServerConn*)> on_closed);
+
+  // Run is the read loop; spawn it on the stream's strand.
+  boost::asio::awaitable<void> Run();
+  // Drain stops reading new requests; the calls in flight finish and then the conn closes.
+  void Drain();
+  void ForceClose();
+
+ private:
+  boost::asio::awaitable<Error> ChooseCodec();
+  void Dispatch(codec::RequestHeader& header);
+  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
+  void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err);
+  void WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
+                  ConstValue body);
+  void ReadingDone();
+  void CloseWhenFlushed();
+
+  const ServerContext& ctx_;
+  std::shared_ptr<transport::Stream> stream_;
+  std::function<void(ServerConn*)> on_closed_;
+  std::unique_ptr<codec::ServerCodec> codec_;
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<bool> reading_done_{false};
+  std::atomic<bool> closing_{false};
+};
+
+}  // namespace netrpc::server

@@ -1,0 +1,35 @@
+// event_loop.cc: starts and joins the threads of an EventLoop.
+// Stopping drops the work guard and stops the context, so no handler runs after the join.
+#include "transport/event_loop.h"
+
+#include <algorithm>
+
+namespace netrpc::transport {
+
+EventLoop::EventLoop(size_t threads)
+    : io_(static_cast<int>(std::max<size_t>(threads, 1))), work_(io_.get_executor()) {
+  for (size_t i = 0; i < std::max<size_t>(threads, 1); ++i) {
+    threads_.emplace_back([this] { io_.run(); });
+  }
+}
+
+EventLoop::~EventLoop() { Stop(); }
+
+bool EventLoop::InLoopThread() const {
+  auto me = std::this_thread::get_id();
+  return std::any_of(threads_.begin(), threads_.end(),
+                     [me](const std::thread& t) { return t.get_id() == me; });
+}
+
+void EventLoop::Stop() {
+  work_.reset();
+  io_.stop();
+  for (auto& t : threads_) {
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+  }
+  for (auto& t : threads_) {
+    if (t.joinable()) t.detach();  // Stop called from a loop thread: it ends on return
+  }
+}
+
+}  // namespace netrpc::transport

@@ -1,0 +1,138 @@
+// stream.cc: reading into the buffer, and the flusher that drains the write queue.
+// Socket operations run on the strand only; the write queue is shared under write_mu_.
+#include "transport/stream.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <charconv>
+
+namespace netrpc::transport {
+
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kReadChunk = 64 * 1024;
+constexpr size_t kKeepSendCapacity = 4u << 20;  // beyond this a drained buffer is released
+}  // namespace
+
+Stream::Stream(asio::ip::tcp::socket socket)
+    : strand_(asio::make_strand(socket.get_executor())), socket_(std::move(socket)) {
+  boost::system::error_code ec;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+  auto ep = socket_.remote_endpoint(ec);
+  if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
+}
+
+Stream::~Stream() = default;
+
+asio::awaitable<Error> Stream::ReadMore() {
+  size_t room = 0;
+  char* p = buffer_.Prepare(kReadChunk, &room);
+  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(p, room),
+                                                  asio::as_tuple(asio::use_awaitable));
+  if (ec) {
+    if (ec == asio::error::eof) co_return Error(ErrorCode::kUnexpectedEof, "EOF");
+    co_return Error(ErrorCode::kIo, ec.message());
+  }
+  buffer_.Commit(n);
+  co_return Error{};
+}
+
+size_t Stream::QueuedBytes() {
+  std::lock_guard lock(write_mu_);
+  return queued_.size();
+}
+
+Error Stream::KickLocked(std::unique_lock<std::mutex>& lock) {
+  if (writing_ || queued_.empty()) return {};
+  writing_ = true;
+  lock.unlock();
+  asio::post(strand_, [self = shared_from_this()] { self->Flush(); });
+  return {};
+}
+
+void Stream::Flush() {
+  {
+    std::unique_lock lock(write_mu_);
+    if (queued_.empty() || closed_) {
+      writing_ = false;
+      auto waiters = std::move(flushed_waiters_);
+      flushed_waiters_.clear();
+      lock.unlock();
+      for (auto& fn : waiters) fn();
+      return;
+    }
+    std::swap(queued_, sending_);
+  }
+  asio::async_write(socket_, asio::buffer(sending_),
+                    asio::bind_executor(strand_, [self = shared_from_this()](
+                                                     boost::system::error_code ec, size_t) {
+                      self->sending_.clear();
+                      if (self->sending_.capacity() > kKeepSendCapacity) {
+                        std::string().swap(self->sending_);
+                      }
+                      if (ec) {
+                        if (self->on_write_error_) {
+                          self->on_write_error_(Error(ErrorCode::kIo, "write: " + ec.message()));
+                        }
+                        self->Close();
+                      }
+                      self->Flush();
+                    }));
+}
+
+void Stream::WhenFlushed(std::function<void()> fn) {
+  std::unique_lock lock(write_mu_);
+  if (writing_ || !queued_.empty()) {
+    flushed_waiters_.push_back(std::move(fn));
+    return;
+  }
+  lock.unlock();
+  asio::post(strand_, std::move(fn));
+}
+
+void Stream::ShutdownRead() {
+  asio::post(strand_, [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+  });
+}
+
+void Stream::Close() {
+  {
+    std::lock_guard lock(write_mu_);
+    closed_ = true;
+  }
+  asio::post(strand_, [self = shared_from_this()] {
+    boost::system::error_code ec;
+    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
+    self->socket_.close(ec);
+  });
+}
+
+bool Stream::Closed() {
+  std::lock_guard lock(write_mu_);
+  return closed_;
+}
+
+Error ParseHostPort(std::string_view address, std::string* host, uint16_t* port) {
+  size_t colon = address.rfind(':');
+  if (colon == std::string_view::npos) {
+    return Error(ErrorCode::kUsage, "address " + std::string(address) + ": missing port");
+  }
+  std::string_view h = address.substr(0, colon), p = address.substr(colon + 1);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
+  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) {
+    return Error(ErrorCode::kUsage, "address " + std::string(address) + ": invalid port");
+  }
+  *host = h.empty() ? "0.0.0.0" : std::string(h);
+  *port = static_cast<uint16_t>(value);
+  return {};
+}
+
+}  // namespace netrpc::transport

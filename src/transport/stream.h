@@ -1,0 +1,76 @@
+// stream.h: one TCP connection's socket, read buffer and write queue.
+// Any thread may queue bytes; one flusher on the connection's strand sends everything queued
+// in a single write, so replies that complete together share a syscall.
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "netrpc/error.h"
+#include "transport/read_buffer.h"
+
+namespace netrpc::transport {
+
+using Strand = boost::asio::strand<boost::asio::any_io_executor>;
+
+class Stream : public std::enable_shared_from_this<Stream> {
+ public:
+  explicit Stream(boost::asio::ip::tcp::socket socket);
+  ~Stream();
+
+  const Strand& GetStrand() const { return strand_; }
+  ReadBuffer& Buffer() { return buffer_; }
+
+  // ReadMore appends what the socket has to Buffer(); call it only from the read coroutine.
+  boost::asio::awaitable<Error> ReadMore();
+
+  // WriteWith runs encode(out) under the write lock, then makes sure a flush is on its way.
+  // The lock orders encoding with sending, which stateful codecs (gob) need.
+  template <class F>
+  Error WriteWith(F&& encode) {
+    std::unique_lock lock(write_mu_);
+    if (closed_) return Error(ErrorCode::kIo, "connection closed");
+    if (Error err = encode(&queued_)) return err;
+    return KickLocked(lock);
+  }
+  size_t QueuedBytes();
+
+  // ShutdownRead makes a pending ReadMore see end-of-stream; queued writes still go out.
+  void ShutdownRead();
+  // Close cancels everything and closes the socket; idempotent, any thread.
+  void Close();
+  bool Closed();
+  // OnWriteError is told once if a write fails (the peer went away).
+  void SetOnWriteError(std::function<void(const Error&)> fn) { on_write_error_ = std::move(fn); }
+  // WhenFlushed calls fn on the strand once everything queued so far has been written.
+  void WhenFlushed(std::function<void()> fn);
+
+  std::string RemoteAddress() const { return remote_; }
+
+ private:
+  Error KickLocked(std::unique_lock<std::mutex>& lock);
+  void Flush();
+
+  Strand strand_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string remote_;
+  ReadBuffer buffer_;
+
+  std::mutex write_mu_;  // guards queued_, writing_, closed_, flushed_waiters_
+  std::string queued_;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::vector<std::function<void()>> flushed_waiters_;
+  std::string sending_;  // owned by the flusher on the strand
+  std::function<void(const Error&)> on_write_error_;
+};
+
+// ParseHostPort splits "host:port" ("[::1]:80" too) and checks the port.
+Error ParseHostPort(std::string_view address, std::string* host, uint16_t* port);
+
+}  // namespace netrpc::transport

@@ -42,17 +42,26 @@ struct MethodStub {
   std::function<boost::asio::awaitable<Error>(CallSlot&)> invoke_async;  // coroutine handlers
 };
 
+// Awaited<T> is what co_await on T yields, or T itself; ResultValue<Result<R>> is R.
 template <class T>
-struct IsAwaitable : std::false_type {};
+struct Awaited {
+  using type = T;
+  static constexpr bool kAsync = false;
+};
 template <class T, class E>
-struct IsAwaitable<boost::asio::awaitable<T, E>> : std::true_type {
-  using value_type = T;
+struct Awaited<boost::asio::awaitable<T, E>> {
+  using type = T;
+  static constexpr bool kAsync = true;
 };
 template <class T>
-struct IsResult : std::false_type {};
+struct ResultValue {
+  using type = void;
+  static constexpr bool kIsResult = false;
+};
 template <class T>
-struct IsResult<Result<T>> : std::true_type {
-  using value_type = T;
+struct ResultValue<Result<T>> {
+  using type = T;
+  static constexpr bool kIsResult = true;
 };
 
 // Signature<Ret(P...)> classifies the four handler shapes net/rpc users can write:
@@ -64,27 +73,25 @@ struct Signature {
 };
 template <class Ret, class P1, class P2>
 struct Signature<Ret(P1, P2)> {
-  using Out = typename std::conditional_t<IsAwaitable<Ret>::value, IsAwaitable<Ret>,
-                                          std::type_identity<Ret>>::type;
+  using Out = typename Awaited<Ret>::type;
   static constexpr bool kValid = std::is_same_v<Out, Error> && std::is_pointer_v<P2> &&
                                  !std::is_const_v<std::remove_pointer_t<P2>> &&
                                  (!std::is_reference_v<P1> ||
                                   std::is_const_v<std::remove_reference_t<P1>>);
-  static constexpr bool kAsync = IsAwaitable<Ret>::value;
+  static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = false;
   using Args = std::remove_cvref_t<P1>;
   using Reply = std::remove_pointer_t<P2>;
 };
 template <class Ret, class P1>
 struct Signature<Ret(P1)> {
-  using Out = typename std::conditional_t<IsAwaitable<Ret>::value, IsAwaitable<Ret>,
-                                          std::type_identity<Ret>>::type;
-  static constexpr bool kValid = IsResult<Out>::value && (!std::is_reference_v<P1> ||
+  using Out = typename Awaited<Ret>::type;
+  static constexpr bool kValid = ResultValue<Out>::kIsResult && (!std::is_reference_v<P1> ||
                                                           std::is_const_v<std::remove_reference_t<P1>>);
-  static constexpr bool kAsync = IsAwaitable<Ret>::value;
+  static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = true;
   using Args = std::remove_cvref_t<P1>;
-  using Reply = typename std::conditional_t<kValid, IsResult<Out>, std::type_identity<void>>::type;
+  using Reply = typename ResultValue<Out>::type;
 };
 
 // SignatureOf strips the class from a member function pointer or a lambda's call operator.

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# test.sh: installs what is missing, builds everything and runs the whole test suite:
+# the normal build, then the same tests under ASan+UBSan (g++) and under TSan (clang 14).
+# NETRPC_SANITIZERS=0 skips the sanitizer builds for a quick local run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+jobs=$(nproc)
+run_suite() {  # run_suite DIR [cmake args...]
+  local dir=$1
+  shift
+  cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  ctest --test-dir "$dir" --output-on-failure -j "$jobs" --timeout 300
+}
+
+echo "== build and test"
+run_suite build -DCMAKE_BUILD_TYPE=Debug
+if [ "${NETRPC_SANITIZERS:-1}" != 0 ]; then
+  echo "== ASan + UBSan (g++)"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNETRPC_SANITIZE=address
+  echo "== TSan (clang 14)"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    run_suite build-tsan -DCMAKE_BUILD_TYPE=Debug -DNETRPC_SANITIZE=thread \
+    -DCMAKE_CXX_COMPILER=clang++-14
+fi
+echo "== all tests passed"

@@ -1,0 +1,233 @@
+// client_test.cc: Call, Go and AsyncCall against a real server on 127.0.0.1, and every way a
+// pending call can end: reply, deadline, cancel, Close, and a server that dies.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <future>
+#include <thread>
+
+#include "test_service.h"
+
+using namespace std::chrono_literals;
+using testsvc::Args;
+using testsvc::MustDial;
+using testsvc::Quotient;
+using testsvc::TestServer;
+
+namespace {
+
+TEST(Client, CallReturnsReply) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  int64_t product = 0;
+  ASSERT_FALSE(client->Call("Arith.Multiply", Args{7, 8}, &product));
+  EXPECT_EQ(product, 56);
+  Quotient q;
+  ASSERT_FALSE(client->Call("Arith.Divide", Args{17, 5}, &q));
+  EXPECT_EQ(q.Quo, 3);
+  EXPECT_EQ(q.Rem, 2);
+  std::string echoed;
+  ASSERT_FALSE(client->Call("Arith.Echo", std::string(100000, 'x'), &echoed));
+  EXPECT_EQ(echoed, std::string(100000, 'x'));
+}
+
+TEST(Client, GoCanBeWaitedPolledOrCalledBack) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  int64_t a = 0, b = 0;
+  auto waited = client->Go("Arith.Multiply", Args{2, 3}, &a);
+  EXPECT_FALSE(waited->Wait());
+  EXPECT_EQ(a, 6);
+  EXPECT_EQ(waited->ServiceMethod(), "Arith.Multiply");
+
+  auto polled = client->Go("Arith.Sleep", Args{30, 9}, &b);
+  EXPECT_FALSE(polled->Done());
+  while (!polled->Done()) std::this_thread::sleep_for(1ms);
+  EXPECT_FALSE(polled->error());
+  EXPECT_EQ(b, 9);
+
+  std::promise<int64_t> got;
+  int64_t c = 0;
+  client->Go("Arith.Multiply", Args{4, 5}, &c, {}, [&](netrpc::Call& call) {
+    got.set_value(call.error() ? -1 : c);
+  });
+  EXPECT_EQ(got.get_future().get(), 20);
+}
+
+TEST(Client, AsyncCallInCoroutine) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  boost::asio::io_context io;
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<int64_t> {
+        int64_t product = 0;
+        netrpc::Error err = co_await client->AsyncCall("Arith.Multiply", Args{6, 7}, &product);
+        co_return err ? -1 : product;
+      },
+      boost::asio::use_future);
+  io.run();
+  EXPECT_EQ(result.get(), 42);
+}
+
+TEST(Client, CancelledAsyncCallIsRemoved) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  boost::asio::io_context io;
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<netrpc::Error> {
+        using namespace boost::asio::experimental::awaitable_operators;
+        int64_t reply = 0;
+        boost::asio::steady_timer timer(io, 20ms);
+        auto winner = co_await (client->AsyncCall("Arith.Sleep", Args{300, 1}, &reply) ||
+                                timer.async_wait(boost::asio::use_awaitable));
+        co_return winner.index() == 1 ? netrpc::ErrCanceled : std::get<0>(winner);
+      },
+      boost::asio::use_future);
+  io.run();
+  EXPECT_EQ(result.get(), netrpc::ErrCanceled);
+  EXPECT_EQ(client->PendingCount(), 0u);
+}
+
+TEST(Client, ThousandConcurrentCallsOnOneConnection) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  constexpr int kCalls = 1000;
+  std::vector<int64_t> replies(kCalls, -1);
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(client->Go("Arith.Multiply", Args{i, 3}, &replies[i]));
+  }
+  for (int i = 0; i < kCalls; ++i) {
+    ASSERT_FALSE(calls[i]->Wait()) << i;
+    ASSERT_EQ(replies[i], i * 3) << i;
+  }
+  EXPECT_EQ(client->PendingCount(), 0u);
+}
+
+TEST(Client, ManyThreadsShareOneClient) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        int64_t r = 0;
+        if (client->Call("Arith.Multiply", Args{t, i}, &r) || r != t * i) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+}
+
+TEST(Client, DeadlineExpiresAndLeavesNothingPending) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  int64_t reply = 0;
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(client->Call("Arith.Sleep", Args{500, 1}, &reply, {.timeout = 50ms}),
+            netrpc::ErrTimeout);
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(took, 50ms);
+  EXPECT_LT(took, 450ms);
+  EXPECT_EQ(client->PendingCount(), 0u);
+  EXPECT_EQ(reply, 0);
+  // The late reply is discarded and the connection goes on.
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(client->Call("Arith.Multiply", Args{2, 21}, &reply, {.timeout = 5s}));
+  EXPECT_EQ(reply, 42);
+  EXPECT_EQ(client->PendingCount(), 0u);
+}
+
+TEST(Client, CancelRemovesPendingCall) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  int64_t reply = 0;
+  auto call = client->Go("Arith.Sleep", Args{300, 1}, &reply);
+  EXPECT_EQ(client->PendingCount(), 1u);
+  call->Cancel();
+  EXPECT_EQ(call->Wait(), netrpc::ErrCanceled);
+  EXPECT_EQ(client->PendingCount(), 0u);
+}
+
+TEST(Client, CloseFailsPendingCallsWithErrShutdown) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  int64_t r1 = 0, r2 = 0;
+  auto c1 = client->Go("Arith.Sleep", Args{1000, 1}, &r1);
+  auto c2 = client->Go("Arith.Sleep", Args{1000, 2}, &r2);
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_FALSE(client->Close());
+  EXPECT_EQ(c1->Wait(), netrpc::ErrShutdown);
+  EXPECT_EQ(c2->Wait(), netrpc::ErrShutdown);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 200ms);
+  EXPECT_EQ(client->Close(), netrpc::ErrShutdown);
+  EXPECT_EQ(client->Call("Arith.Multiply", Args{1, 1}, &r1), netrpc::ErrShutdown);
+}
+
+TEST(Client, ServerKilledMidCallFailsPendingPromptly) {
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {  // the child serves until it is killed
+    TestServer s;
+    std::string addr = s.Address();
+    (void)!::write(ready[1], addr.data(), addr.size());
+    ::pause();
+    ::_exit(0);
+  }
+  char buf[64] = {};
+  ssize_t n = ::read(ready[0], buf, sizeof buf);
+  ASSERT_GT(n, 0);
+  auto client = MustDial(std::string(buf, n));
+  int64_t reply = 0;
+  auto call = client->Go("Arith.Sleep", Args{5000, 1}, &reply);
+  std::this_thread::sleep_for(50ms);
+  auto started = std::chrono::steady_clock::now();
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_EQ(call->Wait(), netrpc::ErrUnexpectedEof);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_EQ(client->PendingCount(), 0u);
+  EXPECT_EQ(client->Call("Arith.Multiply", Args{1, 1}, &reply), netrpc::ErrShutdown);
+}
+
+TEST(Client, DialFailsClearly) {
+  TestServer s;
+  std::string addr = s.Address();
+  s.server().Shutdown();
+  auto refused = netrpc::Dial("tcp", addr);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code(), netrpc::ErrorCode::kConnect);
+  auto bad = netrpc::Dial("tcp", "127.0.0.1");
+  EXPECT_EQ(bad.error().code(), netrpc::ErrorCode::kUsage);
+  auto bad_net = netrpc::Dial("udp", "127.0.0.1:1");
+  EXPECT_EQ(bad_net.error().code(), netrpc::ErrorCode::kUsage);
+  // A black-holed address: the connect timeout bounds the wait, whatever the route says.
+  auto started = std::chrono::steady_clock::now();
+  auto timed = netrpc::Dial("tcp", "192.0.2.1:9", {.connect_timeout = 200ms});
+  EXPECT_FALSE(timed.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+TEST(Client, WaitFromCallbackIsRefusedNotDeadlocked) {
+  TestServer s;
+  auto client = MustDial(s.Address());
+  std::promise<netrpc::Error> inner_err;
+  int64_t a = 0, b = 0;
+  client->Go("Arith.Multiply", Args{1, 2}, &a, {}, [&](netrpc::Call&) {
+    inner_err.set_value(client->Call("Arith.Multiply", Args{3, 4}, &b));
+  });
+  EXPECT_EQ(inner_err.get_future().get().code(), netrpc::ErrorCode::kUsage);
+}
+
+}  // namespace

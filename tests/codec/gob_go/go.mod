@@ -1,0 +1,3 @@
+module netrpc/gobgolden
+
+go 1.19

@@ -1,0 +1,3 @@
+module jsonrpcgolden
+
+go 1.19

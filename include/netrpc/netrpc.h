@@ -28,6 +28,8 @@ using namespace std::chrono_literals;
 // Protocol is what a client speaks; a server detects it per connection, on one port.
 enum class Protocol : uint8_t {
   kNative,  // netrpc's binary framing: the fastest, the default
+  kGob,     // Go net/rpc's default: a gob stream (rpc.Dial / rpc.ServeConn)
+  kJson,    // Go net/rpc/jsonrpc (jsonrpc.Dial / jsonrpc.ServeConn)
 };
 
 // Dispatch says where a plain (non-coroutine) handler runs.
@@ -91,6 +93,10 @@ class Server {
   Error ListenAndServe(std::string_view network, std::string_view address);
   // ServeConn serves one already connected socket (the server takes the descriptor).
   Error ServeConn(int fd);
+  // HandleHTTP sets the path that answers HTTP CONNECT with Go's handshake (default
+  // "/_goRPC_", Go's DefaultRPCPath). Every listener detects each connection's protocol from
+  // its first bytes: native, gob, JSON-RPC, GeeRPC's Option and HTTP share one port.
+  void HandleHTTP(std::string_view rpc_path = "/_goRPC_");
   // Shutdown stops accepting, stops reading new requests, lets the calls in flight finish
   // and their replies go out (up to options.shutdown_grace), then closes every connection.
   void Shutdown();
@@ -110,6 +116,10 @@ class Server {
 
 struct DialOptions {
   Protocol protocol = Protocol::kNative;
+  // gee_option opens the connection with GeeRPC's JSON Option
+  // {"MagicNumber":3927900,"CodecType":"application/gob"|"application/json"} (kGob or kJson),
+  // for servers that negotiate the codec that way.
+  bool gee_option = false;
   std::chrono::milliseconds connect_timeout = 10s;
   size_t max_message_bytes = 64u << 20;
 };
@@ -204,6 +214,14 @@ class Client {
 // Dial connects to a netrpc (or, by DialOptions::protocol, a Go) server at host:port.
 Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
                                      DialOptions options = {});
+// DialHTTP connects through HTTP: "CONNECT /_goRPC_ HTTP/1.0", Go's answer
+// "HTTP/1.0 200 Connected to Go RPC", then the chosen protocol (gob by default, as Go's).
+Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_view address,
+                                         DialOptions options = {.protocol = Protocol::kGob});
+// DialHTTPPath is DialHTTP to another path than Go's default /_goRPC_.
+Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
+                                             std::string_view path,
+                                             DialOptions options = {.protocol = Protocol::kGob});
 // NewClient runs a client over an already connected socket; it takes the descriptor.
 Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options = {});
 

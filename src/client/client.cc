@@ -9,9 +9,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
 
 #include "client/client_core.h"
+#include "codec/gob.h"
+#include "codec/jsonrpc.h"
 #include "codec/native.h"
+#include "protocol/gee_option.h"
+#include "protocol/http_connect.h"
 #include "types/log.h"
 
 namespace netrpc {
@@ -20,6 +25,39 @@ namespace asio = boost::asio;
 using asio::ip::tcp;
 
 namespace detail {
+namespace {
+
+// HttpConnect makes Go's DialHTTP handshake on a connected socket and keeps whatever
+// followed the answer's head in *leftover.
+asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::string* leftover) {
+  std::string request = protocol::ConnectRequest(path);
+  auto [werr, wn] = co_await asio::async_write(s, asio::buffer(request),
+                                               asio::as_tuple(asio::use_awaitable));
+  if (werr) co_return Error(ErrorCode::kIo, werr.message());
+  std::string in;
+  char chunk[1024];
+  for (;;) {
+    protocol::HttpHead head;
+    codec::ReadResult r = protocol::ParseHttpHead(in, &head);
+    if (r.error) co_return r.error;
+    if (r.consumed > 0) {
+      if (head.method != "HTTP/1.0" && head.method != "HTTP/1.1") {
+        co_return Error(ErrorCode::kProtocol, "malformed HTTP response: " + head.first_line);
+      }
+      if (head.target != protocol::kConnected) {
+        co_return Error(ErrorCode::kProtocol, "unexpected HTTP response: " + head.target);
+      }
+      leftover->assign(in.substr(r.consumed));
+      co_return Error{};
+    }
+    auto [rerr, n] = co_await s.async_read_some(asio::buffer(chunk),
+                                                asio::as_tuple(asio::use_awaitable));
+    if (rerr) co_return Error(ErrorCode::kIo, rerr.message());
+    in.append(chunk, n);
+  }
+}
+
+}  // namespace
 
 ClientCore::ClientCore(DialOptions options)
     : options_(options),
@@ -41,7 +79,8 @@ void ClientCore::Shutdown() {
   }
 }
 
-Error ClientCore::Connect(std::string_view network, std::string_view address) {
+Error ClientCore::Connect(std::string_view network, std::string_view address,
+                          std::string_view http_path) {
   if (network != "tcp" && network != "tcp4" && network != "tcp6") {
     return Error(ErrorCode::kUsage, "dial: unsupported network " + std::string(network));
   }
@@ -58,6 +97,7 @@ Error ClientCore::Connect(std::string_view network, std::string_view address) {
   }
   tcp::socket socket(io);
   std::string where(address);
+  std::string leftover;  // bytes the server sent right after its HTTP answer
   auto timeout = options_.connect_timeout;
   auto connected = asio::co_spawn(
       io,
@@ -72,6 +112,17 @@ Error ClientCore::Connect(std::string_view network, std::string_view address) {
           if (r.index() == 1) co_return Error(ErrorCode::kConnect, "dial tcp " + where + ": i/o timeout");
           auto [e] = std::get<0>(r);
           if (!e) {
+            if (!http_path.empty()) {
+              auto h = co_await (HttpConnect(s, http_path, &leftover) ||
+                                 timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+              if (h.index() == 1) {
+                co_return Error(ErrorCode::kConnect, "dial-http tcp " + where + ": i/o timeout");
+              }
+              if (Error herr = std::get<0>(h)) {
+                co_return Error(ErrorCode::kConnect,
+                                "dial-http tcp " + where + ": " + herr.message());
+              }
+            }
             socket = std::move(s);
             co_return Error{};
           }
@@ -81,7 +132,7 @@ Error ClientCore::Connect(std::string_view network, std::string_view address) {
       },
       asio::use_future);
   if (Error err = connected.get()) return err;
-  return Begin(std::move(socket));
+  return Begin(std::move(socket), leftover);
 }
 
 Error ClientCore::Adopt(int fd) {
@@ -97,12 +148,31 @@ Error ClientCore::Adopt(int fd) {
   return Begin(std::move(socket));
 }
 
-Error ClientCore::Begin(tcp::socket socket) {
+Error ClientCore::Begin(tcp::socket socket, std::string_view already_read) {
   stream_ = std::make_shared<transport::Stream>(std::move(socket));
+  stream_->Buffer().Append(already_read);
   switch (options_.protocol) {
     case Protocol::kNative:
       codec_ = codec::NewNativeClientCodec(limits_);
       break;
+    case Protocol::kGob:
+      codec_ = codec::NewGobClientCodec(
+          limits_, options_.gee_option ? codec::GobHeaders::kGeeRpc : codec::GobHeaders::kNetRpc);
+      break;
+    case Protocol::kJson:
+      codec_ = codec::NewJsonClientCodec(limits_);
+      break;
+  }
+  if (options_.gee_option) {
+    if (options_.protocol == Protocol::kNative) {
+      return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
+    }
+    std::string option = protocol::GeeOptionJson(
+        options_.protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson);
+    stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
+      out->append(option);
+      return Error{};
+    });
   }
   asio::co_spawn(stream_->GetStrand(), ReadLoop(), asio::detached);
   return {};
@@ -344,6 +414,21 @@ Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view 
                                      DialOptions options) {
   auto core = std::make_shared<detail::ClientCore>(options);
   if (Error err = core->Connect(network, address)) {
+    core->Shutdown();
+    return err;
+  }
+  return std::make_unique<Client>(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_view address,
+                                         DialOptions options) {
+  return DialHTTPPath(network, address, protocol::kDefaultRpcPath, options);
+}
+
+Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
+                                             std::string_view path, DialOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(options);
+  if (Error err = core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
     core->Shutdown();
     return err;
   }

@@ -20,7 +20,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   explicit ClientCore(DialOptions options);
   ~ClientCore();
 
-  Error Connect(std::string_view network, std::string_view address);
+  // Connect dials address; a non-empty http_path first makes Go's HTTP CONNECT handshake.
+  Error Connect(std::string_view network, std::string_view address,
+                std::string_view http_path = {});
   Error Adopt(int fd);
   // Shutdown closes and then stops the I/O thread; call it from the owner, not a callback.
   void Shutdown();
@@ -38,7 +40,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   static Error Wait(Call& call);
 
  private:
-  Error Begin(boost::asio::ip::tcp::socket socket);
+  Error Begin(boost::asio::ip::tcp::socket socket, std::string_view already_read = {});
   boost::asio::awaitable<void> ReadLoop();
   void ArmTimer();
   void OnTimer();

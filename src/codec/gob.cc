@@ -60,6 +60,18 @@ const TypeInfo* ResponseType() {
   return &info;
 }
 
+// GeeRPC's codec.Header{ServiceMethod, Seq, Error}: one header type for both directions.
+// Decoders match fields by name, so only the name in the type definition differs from
+// Response; it is kept so that the bytes are GeeRPC's.
+const TypeInfo* GeeHeaderType() {
+  static const TypeInfo info = [] {
+    TypeInfo t = *ResponseType();
+    t.name = "Header";
+    return t;
+  }();
+  return &info;
+}
+
 // net/rpc's `invalidRequest struct{}`: the body Go's server sends with an error response.
 const TypeInfo* InvalidRequestType() {
   static const TypeInfo info = [] {
@@ -186,7 +198,9 @@ class Stream {
 
 class GobServerCodec final : public ServerCodec {
  public:
-  explicit GobServerCodec(const Limits& limits) : stream_(limits) {}
+  GobServerCodec(const Limits& limits, GobHeaders headers)
+      : stream_(limits),
+        response_type_(headers == GobHeaders::kGeeRpc ? GeeHeaderType() : ResponseType()) {}
 
   ReadResult ReadRequest(std::string_view in, RequestHeader* header) override {
     return stream_.Read(in, Value{RequestType(), header});
@@ -195,18 +209,25 @@ class GobServerCodec final : public ServerCodec {
   Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
     static const char kEmpty = 0;
     if (!header.error.empty()) body = ConstValue{InvalidRequestType(), &kEmpty};
-    return stream_.Write(ConstValue{ResponseType(), &header}, body, out);
+    return stream_.Write(ConstValue{response_type_, &header}, body, out);
   }
 
  private:
   Stream stream_;
+  const TypeInfo* response_type_;
 };
 
 class GobClientCodec final : public ClientCodec {
  public:
-  explicit GobClientCodec(const Limits& limits) : stream_(limits) {}
+  GobClientCodec(const Limits& limits, GobHeaders headers)
+      : stream_(limits), gee_(headers == GobHeaders::kGeeRpc) {}
 
   Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) override {
+    if (gee_) {
+      gee_header_.service_method = header.service_method;
+      gee_header_.seq = header.seq;
+      return stream_.Write(ConstValue{GeeHeaderType(), &gee_header_}, body, out);
+    }
     return stream_.Write(ConstValue{RequestType(), &header}, body, out);
   }
   ReadResult ReadResponse(std::string_view in, ResponseHeader* header) override {
@@ -216,16 +237,18 @@ class GobClientCodec final : public ClientCodec {
 
  private:
   Stream stream_;
+  bool gee_;
+  ResponseHeader gee_header_;  // reused: a GeeRPC request is written as a Header
 };
 
 }  // namespace
 
-std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits) {
-  return std::make_unique<GobServerCodec>(limits);
+std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits, GobHeaders headers) {
+  return std::make_unique<GobServerCodec>(limits, headers);
 }
 
-std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits) {
-  return std::make_unique<GobClientCodec>(limits);
+std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits, GobHeaders headers) {
+  return std::make_unique<GobClientCodec>(limits, headers);
 }
 
 }  // namespace netrpc::codec

@@ -8,10 +8,16 @@
 
 namespace netrpc::codec {
 
+// GobHeaders picks the header types: net/rpc's Request and Response, or GeeRPC's single
+// Header{ServiceMethod, Seq, Error} used in both directions.
+enum class GobHeaders { kNetRpc, kGeeRpc };
+
 // NewGobServerCodec reads gob rpc.Request headers and bodies and writes rpc.Response ones,
 // byte-compatible with Go's gobServerCodec.
-std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits);
+std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits,
+                                               GobHeaders headers = GobHeaders::kNetRpc);
 // NewGobClientCodec is the other side, byte-compatible with Go's gobClientCodec.
-std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits);
+std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits,
+                                               GobHeaders headers = GobHeaders::kNetRpc);
 
 }  // namespace netrpc::codec

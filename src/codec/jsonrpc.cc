@@ -2,6 +2,8 @@
 // Envelope fields are matched as Go's decoder matches struct fields; bodies go through json_value.
 #include "codec/jsonrpc.h"
 
+#include <mutex>
+
 #include <boost/json.hpp>
 #include <string>
 #include <string_view>
@@ -162,7 +164,10 @@ class JsonServerCodec final : public ServerCodec {
         id = "null";  // Go: an invalid request without id is answered with a null id
       }
       ++seq_;
-      pending_[seq_] = std::move(id);
+      {
+        std::lock_guard lock(pending_mu_);
+        pending_[seq_] = std::move(id);
+      }
       header->seq = seq_;
       header->service_method = std::move(method);
     } catch (const std::exception& e) {
@@ -194,6 +199,7 @@ class JsonServerCodec final : public ServerCodec {
   }
 
   Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
+    std::lock_guard lock(pending_mu_);
     auto it = pending_.find(header.seq);
     if (it == pending_.end()) {
       return Error(ErrorCode::kUsage, "invalid sequence number in response");
@@ -227,6 +233,8 @@ class JsonServerCodec final : public ServerCodec {
   Limits limits_;
   JsonReader reader_;
   uint64_t seq_ = 0;
+  // The reader adds ids and the writers remove them, on different threads.
+  std::mutex pending_mu_;  // guards pending_
   std::unordered_map<uint64_t, std::string> pending_;  // seq -> compacted raw id
   bj::value params_;
   bool has_params_ = false;
@@ -250,6 +258,7 @@ class JsonClientCodec final : public ClientCodec {
       out->append("],\"id\":");
       out->append(std::to_string(header.seq));
       out->append("}\n");
+      std::lock_guard lock(pending_mu_);
       pending_[header.seq] = header.service_method;
     } catch (const std::exception& e) {
       out->resize(start);
@@ -290,12 +299,15 @@ class JsonClientCodec final : public ClientCodec {
       }
       const bj::value* error = Lookup(obj, m[2]);
 
-      auto it = pending_.find(id);
-      if (it != pending_.end()) {
-        header->service_method = std::move(it->second);
-        pending_.erase(it);
-      } else {
-        header->service_method.clear();
+      {
+        std::lock_guard lock(pending_mu_);
+        auto it = pending_.find(id);
+        if (it != pending_.end()) {
+          header->service_method = std::move(it->second);
+          pending_.erase(it);
+        } else {
+          header->service_method.clear();
+        }
       }
       header->seq = id;
       header->error.clear();
@@ -333,6 +345,7 @@ class JsonClientCodec final : public ClientCodec {
  private:
   Limits limits_;
   JsonReader reader_;
+  std::mutex pending_mu_;  // guards pending_: writers add, the reader removes
   std::unordered_map<uint64_t, std::string> pending_;  // seq -> method
   bj::value result_;
   bool has_result_ = false;

@@ -95,6 +95,8 @@ class Server::Impl {
     return address_;
   }
 
+  void HandleHTTP(std::string_view rpc_path) { ctx_.rpc_path = rpc_path; }
+
   void Serve() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return shutdown_done_; });
@@ -220,6 +222,7 @@ Error Server::ListenAndServe(std::string_view network, std::string_view address)
   return {};
 }
 Error Server::ServeConn(int fd) { return impl_->ServeConn(fd); }
+void Server::HandleHTTP(std::string_view rpc_path) { impl_->HandleHTTP(rpc_path); }
 void Server::Shutdown() { impl_->Shutdown(); }
 
 uint64_t Server::NumCalls(std::string_view service_method) const {

@@ -6,7 +6,11 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 
+#include "codec/gob.h"
+#include "codec/jsonrpc.h"
 #include "codec/native.h"
+#include "protocol/gee_option.h"
+#include "protocol/http_connect.h"
 #include "protocol/sniff.h"
 #include "types/log.h"
 
@@ -51,6 +55,7 @@ asio::awaitable<void> ServerConn::Run() {
 
 asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
+  std::unique_ptr<protocol::GeeOptionReader> gee;
   for (;;) {
     switch (protocol::Sniff(buffer.Data())) {
       case protocol::Detected::kNeedMore:
@@ -58,11 +63,63 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
       case protocol::Detected::kNative:
         codec_ = codec::NewNativeServerCodec(ctx_.limits);
         co_return Error{};
-      default:
-        co_return Error(ErrorCode::kProtocol, "unsupported protocol");
+      case protocol::Detected::kGob:
+        codec_ = codec::NewGobServerCodec(ctx_.limits);
+        co_return Error{};
+      case protocol::Detected::kJsonRpc:
+        codec_ = codec::NewJsonServerCodec(ctx_.limits);
+        co_return Error{};
+      case protocol::Detected::kGeeOption: {
+        if (!gee) gee = std::make_unique<protocol::GeeOptionReader>();
+        protocol::GeeOption option;
+        codec::ReadResult r = gee->Read(buffer.Data(), &option);
+        if (r.error) co_return r.error;
+        if (r.NeedMore()) break;
+        buffer.Consume(r.consumed);
+        if (option.codec_type == protocol::kGeeGob) {
+          codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kGeeRpc);
+        } else {
+          codec_ = codec::NewJsonServerCodec(ctx_.limits);
+        }
+        co_return Error{};
+      }
+      case protocol::Detected::kHttpConnect:
+      case protocol::Detected::kHttp: {
+        protocol::HttpHead head;
+        codec::ReadResult r = protocol::ParseHttpHead(buffer.Data(), &head);
+        if (r.error) co_return r.error;
+        if (r.NeedMore()) break;
+        bool connected = false;
+        Error err = AnswerHttp(buffer.Data().substr(0, r.consumed), &connected);
+        buffer.Consume(r.consumed);
+        if (err) co_return err;
+        continue;  // the RPC stream follows the handshake: sniff it in turn
+      }
     }
     if (Error err = co_await stream_->ReadMore()) co_return err;
   }
+}
+
+Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
+  protocol::HttpHead head;
+  protocol::ParseHttpHead(head_bytes, &head);
+  std::string answer;
+  Error err;
+  if (head.target == ctx_.rpc_path && head.method == "CONNECT") {
+    answer = protocol::ConnectedResponse();
+    *connected = true;
+  } else if (head.target == ctx_.rpc_path) {  // Go: "405 must CONNECT"
+    answer = protocol::HttpErrorResponse(405, "Method Not Allowed", "405 must CONNECT\n");
+    err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
+  } else {
+    answer = protocol::HttpErrorResponse(404, "Not Found", "404 page not found\n");
+    err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": not found");
+  }
+  stream_->WriteWith([&](std::string* out) {
+    out->append(answer);
+    return Error{};
+  });
+  return err;
 }
 
 void ServerConn::Dispatch(codec::RequestHeader& header) {

@@ -19,6 +19,7 @@ struct ServerContext {
   const ServiceTable* services;
   boost::asio::any_io_executor workers;
   codec::Limits limits;
+  std::string rpc_path = "/_goRPC_";  // where HTTP CONNECT is answered
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn> {
@@ -34,6 +35,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
 
  private:
   boost::asio::awaitable<Error> ChooseCodec();
+  // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
+  // else is answered with Go's error status and the connection closes.
+  Error AnswerHttp(std::string_view head_bytes, bool* connected);
   void Dispatch(codec::RequestHeader& header);
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err);

@@ -42,6 +42,15 @@ struct ServerOptions {
   size_t io_threads = 1;
   size_t worker_threads = 0;                // 0: one per core, at least 2
   size_t max_message_bytes = 64u << 20;     // a larger request closes its connection
+  size_t max_depth = 64;                    // nesting of a decoded value
+  size_t max_connections = 10000;           // more are closed as soon as they are accepted
+  // Back-pressure per connection: past either bound the server stops reading that connection
+  // until its calls finish and the peer takes its replies, instead of buffering without end.
+  size_t max_calls_in_flight = 1024;
+  size_t max_queued_reply_bytes = 64u << 20;
+  // idle_timeout closes a connection that has sent nothing and has no call in flight for this
+  // long (0: never, as net/rpc, gRPC and brpc by default); it catches half-open peers.
+  std::chrono::milliseconds idle_timeout{0};
   std::chrono::milliseconds shutdown_grace = 30s;  // then Shutdown closes what is left
 };
 

@@ -55,12 +55,20 @@ class Server::Impl {
     ctx_.services = &services_;
     ctx_.workers = workers_.get_executor();
     ctx_.limits.max_message_bytes = options.max_message_bytes;
+    ctx_.limits.max_depth = options.max_depth;
+    ctx_.max_calls_in_flight = std::max<size_t>(1, options.max_calls_in_flight);
+    ctx_.max_queued_reply_bytes = options.max_queued_reply_bytes;
+    if (options.idle_timeout.count() > 0) {
+      sweeper_ = std::make_unique<asio::steady_timer>(loop_.Context());
+      ArmIdleSweep();
+    }
   }
 
   ~Impl() {
     Shutdown();
     workers_.join();
     loop_.Stop();
+    sweeper_.reset();  // before the io_context it was made on
   }
 
   Error Listen(std::string_view network, std::string_view address) {
@@ -166,6 +174,26 @@ class Server::Impl {
     }
   }
 
+  // ArmIdleSweep checks every connection a few times per idle_timeout; one timer for the
+  // server costs nothing per read, unlike a timer raced against every read.
+  void ArmIdleSweep() {
+    sweeper_->expires_after(std::max(options_.idle_timeout / 4, std::chrono::milliseconds(10)));
+    sweeper_->async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      auto now = std::chrono::steady_clock::now();
+      std::lock_guard lock(mu_);
+      if (shutdown_) return;
+      for (auto& [p, c] : conns_) {
+        std::chrono::steady_clock::time_point since;
+        if (c->IdleSince(&since) && now - since >= options_.idle_timeout) {
+          Log("closing idle connection");
+          c->ForceClose();
+        }
+      }
+      ArmIdleSweep();
+    });
+  }
+
   Error Start(tcp::socket socket) {
     auto stream = std::make_shared<transport::Stream>(std::move(socket));
     auto conn = std::make_shared<server::ServerConn>(ctx_, stream, [this](server::ServerConn* c) {
@@ -179,6 +207,11 @@ class Server::Impl {
         stream->Close();
         return Error(ErrorCode::kUsage, "server is shut down");
       }
+      if (conns_.size() >= options_.max_connections) {
+        stream->Close();
+        Log("refusing connection: " + std::to_string(conns_.size()) + " open, the limit");
+        return Error(ErrorCode::kUsage, "too many connections");
+      }
       conns_.emplace(conn.get(), conn);
     }
     asio::co_spawn(stream->GetStrand(), conn->Run(), asio::detached);
@@ -189,6 +222,7 @@ class Server::Impl {
   server::ServerContext ctx_;
   transport::EventLoop loop_;
   asio::thread_pool workers_;
+  std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   bool shutdown_ = false;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
@@ -20,6 +21,8 @@ struct ServerContext {
   boost::asio::any_io_executor workers;
   codec::Limits limits;
   std::string rpc_path = "/_goRPC_";  // where HTTP CONNECT is answered
+  size_t max_calls_in_flight = 1024;
+  size_t max_queued_reply_bytes = 64u << 20;
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn> {
@@ -32,9 +35,13 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   // Drain stops reading new requests; the calls in flight finish and then the conn closes.
   void Drain();
   void ForceClose();
+  // IdleSince is when the connection last read a byte, if no call is in flight now.
+  bool IdleSince(std::chrono::steady_clock::time_point* since) const;
 
  private:
   boost::asio::awaitable<Error> ChooseCodec();
+  boost::asio::awaitable<void> WaitForRoom();
+  boost::asio::awaitable<Error> Read();
   // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
@@ -53,6 +60,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<size_t> in_flight_{0};
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
+  std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
 };
 
 }  // namespace netrpc::server

@@ -51,6 +51,9 @@ struct ServerOptions {
   // idle_timeout closes a connection that has sent nothing and has no call in flight for this
   // long (0: never, as net/rpc, gRPC and brpc by default); it catches half-open peers.
   std::chrono::milliseconds idle_timeout{0};
+  // handler_timeout answers a call whose handler runs longer with "rpc: handler timeout after
+  // Nms" (0: no limit). The handler is not stopped; its late reply is dropped.
+  std::chrono::milliseconds handler_timeout{0};
   std::chrono::milliseconds shutdown_grace = 30s;  // then Shutdown closes what is left
 };
 

@@ -58,6 +58,7 @@ class Server::Impl {
     ctx_.limits.max_depth = options.max_depth;
     ctx_.max_calls_in_flight = std::max<size_t>(1, options.max_calls_in_flight);
     ctx_.max_queued_reply_bytes = options.max_queued_reply_bytes;
+    ctx_.handler_timeout = options.handler_timeout;
     if (options.idle_timeout.count() > 0) {
       sweeper_ = std::make_unique<asio::steady_timer>(loop_.Context());
       ArmIdleSweep();

@@ -175,31 +175,59 @@ void ServerConn::Dispatch(codec::RequestHeader& header) {
   Execute(method, std::move(slot));
 }
 
+// Watchdog answers a call whose handler overran ServerOptions::handler_timeout. The handler
+// cannot be stopped, so whichever of the two answers first wins and the other is dropped.
+struct ServerConn::Watchdog {
+  std::atomic<bool> answered{false};
+  asio::steady_timer timer;
+  explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
+};
+
 void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
+  std::shared_ptr<Watchdog> watchdog;
+  if (ctx_.handler_timeout.count() > 0) {
+    watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
+    watchdog->timer.expires_after(ctx_.handler_timeout);
+    watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
+                                sm = slot->service_method](boost::system::error_code ec) {
+      if (ec || watchdog->answered.exchange(true)) return;
+      self->WriteReply(seq, sm,
+                       Error("rpc: handler timeout after " +
+                             std::to_string(self->ctx_.handler_timeout.count()) + "ms"),
+                       {});
+    });
+  }
   if (method->stub.invoke_async) {
     asio::co_spawn(
         stream_->GetStrand(),
-        [self = shared_from_this(), method, slot = std::move(slot)]() mutable
+        [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable
         -> asio::awaitable<void> {
           Error err = co_await method->stub.invoke_async(*slot);
-          self->Finish(method, std::move(slot), std::move(err));
+          self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
         },
         asio::detached);
     return;
   }
   if (method->dispatch == Dispatch::kInline) {
     Error err = method->stub.invoke(*slot);
-    Finish(method, std::move(slot), std::move(err));
+    Finish(method, std::move(slot), std::move(err), std::move(watchdog));
     return;
   }
-  asio::post(ctx_.workers, [self = shared_from_this(), method, slot = std::move(slot)]() mutable {
+  asio::post(ctx_.workers, [self = shared_from_this(), method, slot = std::move(slot),
+                            watchdog]() mutable {
     Error err = method->stub.invoke(*slot);
-    self->Finish(method, std::move(slot), std::move(err));
+    self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
   });
 }
 
-void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err) {
-  WriteReply(slot->seq, slot->service_method, err, {method->stub.reply_type, slot->reply});
+void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
+                        std::shared_ptr<Watchdog> watchdog) {
+  if (watchdog == nullptr || !watchdog->answered.exchange(true)) {
+    WriteReply(slot->seq, slot->service_method, err, {method->stub.reply_type, slot->reply});
+  }
+  if (watchdog) {  // the timer lives on the strand; stop it there
+    asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
+  }
   if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
 }
 

@@ -23,6 +23,7 @@ struct ServerContext {
   std::string rpc_path = "/_goRPC_";  // where HTTP CONNECT is answered
   size_t max_calls_in_flight = 1024;
   size_t max_queued_reply_bytes = 64u << 20;
+  std::chrono::milliseconds handler_timeout{0};
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn> {
@@ -46,8 +47,10 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
   void Dispatch(codec::RequestHeader& header);
+  struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
-  void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err);
+  void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
+              std::shared_ptr<Watchdog> watchdog);
   void WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
                   ConstValue body);
   void ReadingDone();

@@ -155,6 +155,22 @@ TEST(Server, ShutdownFinishesCallsInFlight) {
       << err.message();
 }
 
+TEST(Server, HandlerTimeoutAnswersAndDropsTheLateReply) {
+  TestServer s({.handler_timeout = 100ms});
+  auto client = MustDial(s.Address());
+  int64_t reply = 0;
+  auto started = std::chrono::steady_clock::now();
+  netrpc::Error err = client->Call("Arith.Sleep", Args{400, 9}, &reply);
+  EXPECT_EQ(err, netrpc::ServerError("rpc: handler timeout after 100ms"));
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 350ms);
+  EXPECT_EQ(reply, 0);
+  err = client->Call("Arith.AsyncSleep", Args{300, 1}, &reply);  // coroutines too
+  EXPECT_EQ(err, netrpc::ServerError("rpc: handler timeout after 100ms"));
+  std::this_thread::sleep_for(400ms);  // the late replies are dropped, not misdelivered
+  EXPECT_FALSE(client->Call("Arith.Multiply", Args{4, 4}, &reply));
+  EXPECT_EQ(reply, 16);
+}
+
 TEST(Server, ServeConnServesAConnectedSocket) {
   testsvc::Arith arith;
   netrpc::Server server;

@@ -150,6 +150,14 @@ class Stream {
     size_t pos = 0;
     for (Item* item : {&header_item_, &body_item_}) {
       Scan s = ScanItem(in, &pos, limits_, item, &result.error);
+      if (s == Scan::kNeedMore && item == &body_item_ && !HeaderTypeDefined()) {
+        // Go reads the header before the body and fails on it at once; waiting for a body
+        // would leave a peer that sent a bad header hanging.
+        result.error = Error(ErrorCode::kProtocol,
+                             "gob: header of unknown type id " +
+                                 std::to_string(header_item_.value.id));
+        return result;
+      }
       if (s == Scan::kNeedMore) return ReadResult{};
       if (s == Scan::kError) return result;
     }
@@ -167,6 +175,17 @@ class Stream {
     has_body_ = true;
     result.consumed = pos;
     return result;
+  }
+
+  // HeaderTypeDefined: is the scanned header's type defined on this stream or by the header
+  // item itself? A header is a struct, so a predefined (builtin) id counts as undefined too.
+  bool HeaderTypeDefined() const {
+    int64_t id = header_item_.value.id;
+    if (decoder_.Defined(id)) return true;
+    for (const Message& m : header_item_.definitions) {
+      if (-m.id == id) return true;
+    }
+    return false;
   }
 
   Error ReadBody(Value body) {

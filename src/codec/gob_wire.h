@@ -105,6 +105,8 @@ class StreamDecoder {
   // DecodeValue decodes a value message (body = bytes after the id) into value; a null
   // value.object skips it. Errors carry `code`.
   Error DecodeValue(int64_t id, std::string_view body, Value value, ErrorCode code);
+  // Defined reports whether a definition for user type `id` has been received.
+  bool Defined(int64_t id) const { return wire_.contains(id); }
 
  private:
   struct Ctx;

@@ -37,6 +37,7 @@ class ReadBuffer {
   void Consume(size_t n) { begin_ += n; }
   // Append copies bytes in, e.g. what a sniffer already read.
   void Append(std::string_view bytes) {
+    if (bytes.empty()) return;
     size_t room;
     std::memcpy(Prepare(bytes.size(), &room), bytes.data(), bytes.size());
     Commit(bytes.size());

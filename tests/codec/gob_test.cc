@@ -500,6 +500,15 @@ TEST(GobDecode, GarbageIsAnError) {
   }
 }
 
+TEST(GobDecode, HeaderOfUnknownTypeFailsWithoutWaitingForABody) {
+  // Go decodes a header as soon as it is complete; waiting for a body would hang its sender.
+  auto server = NewGobServerCodec(Limits{});
+  RequestHeader h;
+  ReadResult r = server->ReadRequest(std::string("\x06\xff\xc6\x01\x02\x03\x00", 7), &h);
+  EXPECT_EQ(r.error.code(), ErrorCode::kProtocol);
+  EXPECT_EQ(r.error.message(), "gob: header of unknown type id 99");
+}
+
 TEST(GobDecode, HugeSliceCountFailsWithoutAllocating) {
   // A valid header, then a []int body claiming 2^40 elements in a 12-byte message.
   auto client = NewGobClientCodec(Limits{});

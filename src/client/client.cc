@@ -354,8 +354,10 @@ Error ClientCore::Wait(Call& call) {
   return call.error_;
 }
 
+// Await is deliberately not a coroutine: it returns async_initiate's awaitable directly. (g++ 12
+// destroys a by-value shared_ptr parameter of a coroutine like this one twice.)
 asio::awaitable<Error> ClientCore::Await(std::shared_ptr<Call> call) {
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Error)>(
+  return asio::async_initiate<decltype(asio::use_awaitable), void(Error)>(
       [call](auto handler) {
         auto slot = asio::get_associated_cancellation_slot(handler);
         if (slot.is_connected()) {

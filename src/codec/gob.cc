@@ -153,9 +153,8 @@ class Stream {
       if (s == Scan::kNeedMore && item == &body_item_ && !HeaderTypeDefined()) {
         // Go reads the header before the body and fails on it at once; waiting for a body
         // would leave a peer that sent a bad header hanging.
-        result.error = Error(ErrorCode::kProtocol,
-                             "gob: header of unknown type id " +
-                                 std::to_string(header_item_.value.id));
+        result.error = Error(ErrorCode::kProtocol, "gob: header of unknown type id " +
+                                                       std::to_string(header_item_.value.id));
         return result;
       }
       if (s == Scan::kNeedMore) return ReadResult{};

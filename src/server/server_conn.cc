@@ -156,7 +156,19 @@ Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
 
 void ServerConn::Dispatch(codec::RequestHeader& header) {
   Error err;
-  Method* method = ctx_.services->Lookup(header.service_method, &err);
+  Method* method = nullptr;
+  for (auto& [name, m] : method_cache_) {
+    if (name == header.service_method) {
+      method = m;
+      break;
+    }
+  }
+  if (method == nullptr) {
+    method = ctx_.services->Lookup(header.service_method, &err);
+    if (method != nullptr && method_cache_.size() < kMethodCacheSize) {
+      method_cache_.emplace_back(header.service_method, method);
+    }
+  }
   if (method == nullptr) {
     codec_->ReadRequestBody({});  // keep a stateful stream in step; the body is not needed
     WriteReply(header.seq, header.service_method, err, {});

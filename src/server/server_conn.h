@@ -8,6 +8,9 @@
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "codec/codec.h"
 #include "server/service_table.h"
@@ -64,6 +67,10 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
+  // The methods this connection called last, so that most calls skip the service table and
+  // its lock; methods are never removed, so the pointers stay valid. Read loop only.
+  static constexpr size_t kMethodCacheSize = 8;
+  std::vector<std::pair<std::string, Method*>> method_cache_;
 };
 
 }  // namespace netrpc::server

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: installs what is missing, builds everything and runs the whole test suite:
 # the normal build, then the same tests under ASan+UBSan (g++) and under TSan (clang 14).
-# NETRPC_SANITIZERS=0 skips the sanitizer builds for a quick local run.
+# Then every fuzz target for a short budget. NETRPC_SANITIZERS=0 skips the sanitizer builds and
+# NETRPC_FUZZ_SECONDS=0 the fuzzing, for a quick local run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -25,5 +26,9 @@ if [ "${NETRPC_SANITIZERS:-1}" != 0 ]; then
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     run_suite build-tsan -DCMAKE_BUILD_TYPE=Debug -DNETRPC_SANITIZE=thread \
     -DCMAKE_CXX_COMPILER=clang++-14
+fi
+if [ "${NETRPC_FUZZ_SECONDS:-15}" != 0 ]; then
+  echo "== fuzz every decoder for ${NETRPC_FUZZ_SECONDS:-15} s (libFuzzer, ASan+UBSan)"
+  bash scripts/fuzz.sh "${NETRPC_FUZZ_SECONDS:-15}"
 fi
 echo "== all tests passed"

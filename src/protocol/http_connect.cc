@@ -19,13 +19,12 @@ codec::ReadResult ParseHttpHead(std::string_view in, HttpHead* head) {
       break;
     }
   }
-  if (end == std::string_view::npos) {
-    if (in.size() > kMaxHttpHeadBytes) {
-      return {0, Error(ErrorCode::kTooLarge, "http: request head over " +
-                                                 std::to_string(kMaxHttpHeadBytes) + " bytes")};
-    }
-    return {};
+  // The limit applies to the head however it arrives, complete or in pieces.
+  if ((end == std::string_view::npos ? in.size() : after) > kMaxHttpHeadBytes) {
+    return {0, Error(ErrorCode::kTooLarge,
+                     "http: head over " + std::to_string(kMaxHttpHeadBytes) + " bytes")};
   }
+  if (end == std::string_view::npos) return {};
   std::string_view line = in.substr(0, std::min(in.find('\n'), end));
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
   size_t sp1 = line.find(' ');

@@ -1,6 +1,7 @@
-// sniff.cc: first-bytes detection. Every rule is a prefix test, so the answer never changes
-// as more bytes arrive. A gob stream begins with a length byte and then 0xFF (a type
-// definition), which no text protocol and no native preamble can produce.
+// sniff.cc: first-bytes detection. Every rule is a prefix test and Sniff never guesses, so an
+// answer never changes as more bytes arrive (the sniff fuzz target checks exactly that).
+// An RPC gob stream opens with a type definition: a length byte, then a negative type id
+// whose first byte is 0xF8..0xFF. No JSON text, HTTP request or native preamble does that.
 #include "protocol/sniff.h"
 
 #include <array>
@@ -12,7 +13,7 @@ namespace {
 
 bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-// PrefixState: does `in` match `word`, or could it still?
+// Match says whether `in` starts with `word`, or could still.
 enum class Match { kNo, kPartial, kYes };
 Match MatchPrefix(std::string_view in, std::string_view word) {
   size_t n = std::min(in.size(), word.size());
@@ -24,20 +25,21 @@ constexpr std::array<std::string_view, 8> kHttpMethods{
     "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "TRACE "};
 
 // SniffJson looks at the first key of an object: GeeRPC's Option starts with MagicNumber.
+// Anything else that starts like JSON goes to the JSON-RPC codec, which says what is wrong.
 Detected SniffJson(std::string_view in) {
   size_t i = 0;
   while (i < in.size() && IsJsonSpace(in[i])) ++i;
-  if (i == in.size()) return in.size() >= kMaxSniffBytes ? Detected::kGob : Detected::kNeedMore;
-  if (in[i] != '{') return Detected::kGob;
+  if (i == in.size()) return Detected::kNeedMore;
+  if (in[i] != '{') return Detected::kJsonRpc;
   ++i;
   while (i < in.size() && IsJsonSpace(in[i])) ++i;
-  if (i == in.size()) return in.size() >= kMaxSniffBytes ? Detected::kJsonRpc : Detected::kNeedMore;
-  if (in[i] != '"') return in[i] == '}' ? Detected::kJsonRpc : Detected::kGob;
+  if (i == in.size()) return Detected::kNeedMore;
+  if (in[i] != '"') return Detected::kJsonRpc;
   switch (MatchPrefix(in.substr(i + 1), "MagicNumber\"")) {
     case Match::kYes:
       return Detected::kGeeOption;
     case Match::kPartial:
-      return in.size() >= kMaxSniffBytes ? Detected::kJsonRpc : Detected::kNeedMore;
+      return Detected::kNeedMore;
     case Match::kNo:
       return Detected::kJsonRpc;
   }
@@ -78,8 +80,9 @@ Detected Sniff(std::string_view in) {
     }
   }
   if (partial) return Detected::kNeedMore;
-  if (in[0] == '{' || IsJsonSpace(in[0])) {
-    if (in.size() >= 2 && static_cast<unsigned char>(in[1]) == 0xFF) return Detected::kGob;
+  if (in[0] == '{' || in[0] == '[' || IsJsonSpace(in[0])) {
+    if (in.size() < 2) return Detected::kNeedMore;
+    if (static_cast<unsigned char>(in[1]) >= 0xF8) return Detected::kGob;
     return SniffJson(in);
   }
   return Detected::kGob;

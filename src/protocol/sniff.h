@@ -16,8 +16,9 @@ enum class Detected {
   kHttp,         // any other HTTP request (debug page, health)
 };
 
-// kMaxSniffBytes is the most Sniff needs to decide; past it, it always decides.
-inline constexpr size_t kMaxSniffBytes = 64;
+// kMaxSniffBytes bounds what a connection may send before Sniff decides (only JSON padded
+// with whitespace can take long); past it the connection is refused.
+inline constexpr size_t kMaxSniffBytes = 1024;
 
 Detected Sniff(std::string_view first_bytes);
 

@@ -65,6 +65,9 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
   for (;;) {
     switch (protocol::Sniff(buffer.Data())) {
       case protocol::Detected::kNeedMore:
+        if (buffer.Size() >= protocol::kMaxSniffBytes) {
+          co_return Error(ErrorCode::kProtocol, "unrecognized protocol");
+        }
         break;
       case protocol::Detected::kNative:
         codec_ = codec::NewNativeServerCodec(ctx_.limits);

@@ -1,0 +1,15 @@
+// native_client: bytes a server sends (response frames, no preamble) through the native client
+// codec. Checks: no crash/leak/UB; whole and split feeds agree.
+#include "codec/native.h"
+#include "fuzz_common.h"
+
+using namespace netrpc::codec;
+using namespace fuzz;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto make = [] { return NewNativeClientCodec(FuzzLimits()); };
+  RunResult whole = RunClient(make, data, size, size);
+  RunResult split = RunClient(make, data, size, SplitPoint(data, size));
+  CheckSame(whole, split, /*json=*/false);
+  return 0;
+}

@@ -9,6 +9,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
@@ -126,18 +127,23 @@ class Server::Impl {
 
   void Shutdown() {
     std::vector<std::shared_ptr<server::ServerConn>> conns;
+    std::vector<std::future<void>> closed;
     {
       std::lock_guard lock(mu_);
       if (shutdown_) return;
       shutdown_ = true;
       for (auto& l : listeners_) {
-        asio::post(l->strand, [l] {
+        auto done = std::make_shared<std::promise<void>>();
+        closed.push_back(done->get_future());
+        asio::post(l->strand, [l, done] {
           boost::system::error_code ec;
           l->acceptor.close(ec);
+          done->set_value();
         });
       }
       for (auto& [p, c] : conns_) conns.push_back(c);
     }
+    for (auto& f : closed) f.wait();  // once Shutdown returns, new connections are refused
     for (auto& c : conns) c->Drain();
     conns.clear();
     std::unique_lock lock(mu_);

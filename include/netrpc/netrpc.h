@@ -134,6 +134,10 @@ struct DialOptions {
   bool gee_option = false;
   std::chrono::milliseconds connect_timeout = 10s;
   size_t max_message_bytes = 64u << 20;
+  size_t max_depth = 64;
+  // A call made while this much is already waiting to be sent (a server that stopped
+  // reading) fails at once with kTooLarge instead of growing the queue without end.
+  size_t max_queued_request_bytes = 64u << 20;
 };
 
 struct CallOptions {

@@ -64,6 +64,7 @@ ClientCore::ClientCore(DialOptions options)
       loop_(std::make_unique<transport::EventLoop>(1)),
       timer_(std::make_unique<asio::steady_timer>(loop_->Context())) {
   limits_.max_message_bytes = options.max_message_bytes;
+  limits_.max_depth = options.max_depth;
 }
 
 ClientCore::~ClientCore() { Shutdown(); }
@@ -263,6 +264,11 @@ std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstVa
   }
   if (arm) asio::post(loop_->Context(), [self = shared_from_this()] { self->ArmTimer(); });
   Error err = stream_->WriteWith([&](std::string* out) {
+    if (out->size() > options_.max_queued_request_bytes) {
+      return Error(ErrorCode::kTooLarge,
+                   "netrpc: " + std::to_string(out->size()) +
+                       " bytes of requests already wait to be sent; the server is not reading");
+    }
     codec::RequestHeader header{call->service_method_, seq};
     return codec_->WriteRequest(header, args, out);
   });

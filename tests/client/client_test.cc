@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -217,6 +219,31 @@ TEST(Client, DialFailsClearly) {
   auto timed = netrpc::Dial("tcp", "192.0.2.1:9", {.connect_timeout = 200ms});
   EXPECT_FALSE(timed.ok());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+TEST(Client, ServerThatStopsReadingFailsCallsInsteadOfQueueingForever) {
+  // A listener that accepts nothing: the kernel completes the handshake, nobody reads.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof sa;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  auto client = MustDial("127.0.0.1:" + std::to_string(ntohs(sa.sin_port)),
+                         {.max_queued_request_bytes = 1u << 20});
+  std::string payload(64 << 10, 'q'), reply;
+  netrpc::Error last;
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  for (int i = 0; i < 400 && !last; ++i) {  // 25 MiB asked for; the queue holds about 1 MiB
+    calls.push_back(client->Go("Arith.Echo", payload, &reply));
+    if (calls.back()->Done()) last = calls.back()->error();
+  }
+  EXPECT_EQ(last.code(), netrpc::ErrorCode::kTooLarge) << last.message();
+  client->Close();
+  for (auto& c : calls) EXPECT_TRUE(c->Wait());
+  ::close(fd);
 }
 
 TEST(Client, WaitFromCallbackIsRefusedNotDeadlocked) {

@@ -211,12 +211,14 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
   }
   const WireType* wire = wire_id >= kFirstUserId ? Find(wire_id) : nullptr;
   auto mismatch = [&] {
-    std::string remote = wire != nullptr ? "type id " + std::to_string(wire_id) + " (" +
-                                               (wire->name.empty() ? "unnamed" : wire->name) + ")"
-                                         : "type id " + std::to_string(wire_id);
-    return c.Fail("decoding into local " + std::string(KindName(type->kind)) +
-                  (type->name.empty() ? "" : " " + std::string(type->name)) + ", received remote " +
-                  remote);
+    // Built by appending: g++ 12 at -O3 warns falsely (-Wrestrict, PR 105329) on
+    // "literal" + std::string.
+    std::string what("decoding into local ");
+    what.append(KindName(type->kind));
+    if (!type->name.empty()) what.append(" ").append(type->name);
+    what.append(", received remote type id ").append(std::to_string(wire_id));
+    if (wire != nullptr) what.append(" (").append(wire->name.empty() ? "unnamed" : wire->name).append(")");
+    return c.Fail(what);
   };
   switch (type->kind) {
     case Kind::kBool: {

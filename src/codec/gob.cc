@@ -150,15 +150,16 @@ class Stream {
     size_t pos = 0;
     for (Item* item : {&header_item_, &body_item_}) {
       Scan s = ScanItem(in, &pos, limits_, item, &result.error);
-      if (s == Scan::kNeedMore && item == &body_item_ && !HeaderTypeDefined()) {
+      if (s == Scan::kNeedMore) return ReadResult{};
+      if (s == Scan::kError) return result;
+      if (item == &header_item_ && !HeaderTypeDefined()) {
         // Go reads the header before the body and fails on it at once; waiting for a body
-        // would leave a peer that sent a bad header hanging.
+        // would leave a peer that sent a bad header hanging. Checked as soon as the header
+        // is complete, so the answer is the same however the bytes arrive.
         result.error = Error(ErrorCode::kProtocol, "gob: header of unknown type id " +
                                                        std::to_string(header_item_.value.id));
         return result;
       }
-      if (s == Scan::kNeedMore) return ReadResult{};
-      if (s == Scan::kError) return result;
     }
     has_body_ = false;
     for (const Message& m : header_item_.definitions) {
@@ -182,7 +183,7 @@ class Stream {
     int64_t id = header_item_.value.id;
     if (decoder_.Defined(id)) return true;
     for (const Message& m : header_item_.definitions) {
-      if (-m.id == id) return true;
+      if (m.id == -id) return true;  // value ids are >= 0: -id cannot overflow
     }
     return false;
   }

@@ -5,6 +5,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "codec/gob_wire.h"
 
@@ -168,6 +169,9 @@ struct StreamDecoder::Ctx {
 };
 
 Error StreamDecoder::DefineType(int64_t id, std::string_view body) {
+  if (id == std::numeric_limits<int64_t>::min()) {  // -id would overflow
+    return Error(ErrorCode::kProtocol, "gob: bad type id");
+  }
   id = -id;
   if (id < kFirstUserId || wire_.contains(id)) {
     return Error(ErrorCode::kProtocol, "gob: duplicate type received");

@@ -509,6 +509,29 @@ TEST(GobDecode, HeaderOfUnknownTypeFailsWithoutWaitingForABody) {
   EXPECT_EQ(r.error.message(), "gob: header of unknown type id 99");
 }
 
+TEST(GobDecode, SmallestTypeIdIsRefusedNotNegated) {
+  // A type definition whose id is INT64_MIN: negating it would overflow (UBSan found it).
+  auto server = NewGobServerCodec(Limits{});
+  RequestHeader h;
+  std::string bad_definition("\x0a\xf8\xff\xff\xff\xff\xff\xff\xff\xff\x00", 11);
+  std::string definition_65("\x03\xff\x81\x00", 4);  // lets the header's type id pass
+  std::string header_65("\x03\xff\x82\x00", 4);
+  std::string body("\x02\x04\x00", 3);
+  ReadResult r = server->ReadRequest(bad_definition + definition_65 + header_65 + body, &h);
+  EXPECT_EQ(r.error.message(), "gob: bad type id");
+}
+
+TEST(GobDecode, HeaderTypeErrorIsTheSameHoweverBytesArrive) {
+  // An undefined header type fails as soon as the header is complete, body or not.
+  std::string in("\x06\xff\xc6\x01\x02\x03\x00\x05\x01\x02\x03\x04\x05", 13);
+  for (size_t n : {size_t{7}, size_t{10}, in.size()}) {
+    auto server = NewGobServerCodec(Limits{});
+    RequestHeader h;
+    ReadResult r = server->ReadRequest(in.substr(0, n), &h);
+    EXPECT_EQ(r.error.message(), "gob: header of unknown type id 99") << n;
+  }
+}
+
 TEST(GobDecode, HugeSliceCountFailsWithoutAllocating) {
   // A valid header, then a []int body claiming 2^40 elements in a 12-byte message.
   auto client = NewGobClientCodec(Limits{});

@@ -18,10 +18,18 @@ using Clock = std::chrono::steady_clock;
 class PendingCalls {
  public:
   void Add(uint64_t seq, std::shared_ptr<Call> call, Clock::time_point deadline) {
-    Entry& e = calls_[seq];
-    e.call = std::move(call);
-    e.has_deadline = deadline != Clock::time_point::max();
-    if (e.has_deadline) e.deadline = deadlines_.emplace(deadline, seq);
+    Entry* e;
+    if (!spare_.empty()) {  // reuse a node: no allocation per call in the steady state
+      Map::node_type node = std::move(spare_.back());
+      spare_.pop_back();
+      node.key() = seq;
+      e = &calls_.insert(std::move(node)).position->second;
+    } else {
+      e = &calls_[seq];
+    }
+    e->call = std::move(call);
+    e->has_deadline = deadline != Clock::time_point::max();
+    if (e->has_deadline) e->deadline = deadlines_.emplace(deadline, seq);
   }
 
   // Take removes and returns the call; a late reply or a second timeout then finds nothing.
@@ -30,7 +38,8 @@ class PendingCalls {
     if (it == calls_.end()) return nullptr;
     std::shared_ptr<Call> call = std::move(it->second.call);
     if (it->second.has_deadline) deadlines_.erase(it->second.deadline);
-    calls_.erase(it);
+    Map::node_type node = calls_.extract(it);
+    if (spare_.size() < kMaxSpare) spare_.push_back(std::move(node));
     return call;
   }
 
@@ -64,7 +73,10 @@ class PendingCalls {
     bool has_deadline = false;
     Deadlines::iterator deadline;
   };
-  std::unordered_map<uint64_t, Entry> calls_;
+  using Map = std::unordered_map<uint64_t, Entry>;
+  static constexpr size_t kMaxSpare = 1024;
+  Map calls_;
+  std::vector<Map::node_type> spare_;  // nodes of finished calls, kept for the next ones
   Deadlines deadlines_;
 };
 

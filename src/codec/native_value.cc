@@ -101,7 +101,7 @@ void Append(const TypeInfo* t, const void* p, std::string* out) {
 
 }  // namespace
 
-void AppendVarint(uint64_t v, std::string* out) {
+void AppendVarintSlow(uint64_t v, std::string* out) {
   char buf[10];
   size_t n = 0;
   while (v >= 0x80) {

@@ -32,6 +32,15 @@ class NativeReader {
   const Limits& limits_;
 };
 
-void AppendVarint(uint64_t v, std::string* out);
+void AppendVarintSlow(uint64_t v, std::string* out);
+
+// AppendVarint is inline for the one-byte case: seqs, ids, lengths and small numbers.
+inline void AppendVarint(uint64_t v, std::string* out) {
+  if (v < 0x80) {
+    out->push_back(static_cast<char>(v));
+    return;
+  }
+  AppendVarintSlow(v, out);
+}
 
 }  // namespace netrpc::codec

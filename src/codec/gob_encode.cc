@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstring>
 
+#include "codec/go_type_name.h"
 #include "codec/gob_wire.h"
 
 namespace netrpc::codec::gob {
@@ -50,39 +51,6 @@ const TypeInfo* Base(const TypeInfo* t) {
 // Composite types need a definition on the wire; []byte is predefined.
 bool IsComposite(const TypeInfo* t) {
   return t->kind == Kind::kVector || t->kind == Kind::kMap || t->kind == Kind::kStruct;
-}
-
-// GoString is reflect.Type.String() of the Go type a C++ type stands for. Go names unnamed
-// struct field types with it; user structs are assumed to live in package main.
-std::string GoString(const TypeInfo* t) {
-  switch (t->kind) {
-    case Kind::kBool:
-      return "bool";
-    case Kind::kInt:
-      return "int" + std::to_string(t->size * 8);
-    case Kind::kUint:
-      return "uint" + std::to_string(t->size * 8);
-    case Kind::kFloat32:
-      return "float32";
-    case Kind::kFloat64:
-      return "float64";
-    case Kind::kString:
-      return "string";
-    case Kind::kBytes:
-      return "[]uint8";
-    // Built by appending: g++ 12 at -O3 warns falsely (-Wrestrict, PR 105329) on
-    // "literal" + std::string.
-    case Kind::kVector:
-      return std::string("[]").append(GoString(t->elem()));
-    case Kind::kMap:
-      return std::string("map[").append(GoString(t->key())).append("]").append(
-          GoString(t->elem()));
-    case Kind::kOptional:
-      return std::string("*").append(GoString(t->elem()));
-    case Kind::kStruct:
-      return std::string("main.").append(t->name);
-  }
-  return "";
 }
 
 int64_t LoadInt(const void* p, size_t size) {
@@ -208,7 +176,8 @@ void StreamEncoder::Allocate(const TypeInfo* type, std::string name) {
       entry.name = std::move(name);
       for (const FieldInfo& field : type->fields) {
         const TypeInfo* ft = Base(field.type());
-        Allocate(ft, ft->kind == Kind::kStruct ? std::string(ft->name) : GoString(ft));
+        // Go names an unnamed field type after its spelling, user types in package main.
+        Allocate(ft, ft->kind == Kind::kStruct ? std::string(ft->name) : GoTypeName(ft, "main"));
         fix_id(ft);  // a slice still being built further up gets its id here, as in Go
       }
       return;

@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "codec/go_type_name.h"
+
 namespace netrpc::codec {
 namespace {
 
@@ -263,34 +265,6 @@ Error AppendFloat(F f, std::string* out) {
   return {};
 }
 
-// GoTypeName spells a TypeInfo the way Go's error messages spell the matching Go type.
-std::string GoTypeName(const TypeInfo* t) {
-  switch (t->kind) {
-    case Kind::kBool:
-      return "bool";
-    case Kind::kInt:
-      return "int" + std::to_string(t->size * 8);
-    case Kind::kUint:
-      return "uint" + std::to_string(t->size * 8);
-    case Kind::kFloat32:
-      return "float32";
-    case Kind::kFloat64:
-      return "float64";
-    case Kind::kString:
-      return "string";
-    case Kind::kBytes:
-      return "[]uint8";
-    case Kind::kVector:
-      return "[]" + GoTypeName(t->elem());
-    case Kind::kMap:
-      return "map[" + GoTypeName(t->key()) + "]" + GoTypeName(t->elem());
-    case Kind::kOptional:
-      return "*" + GoTypeName(t->elem());
-    case Kind::kStruct:
-      return std::string(t->name);
-  }
-  return "?";
-}
 
 std::string NumberText(const bj::value& j) {
   std::string s;

@@ -1,5 +1,7 @@
 // json_value.h: Go's encoding/json for described values, and a reader that cuts one JSON text
 // out of a byte stream. The jsonrpc codec uses both; an HTTP/registry layer may reuse them.
+// They live in json_encode.cc, json_decode.cc and json_reader.cc; the UTF-8, base64 and number
+// helpers the three share are in json_text.h, which is internal to src/codec.
 #pragma once
 
 #include <boost/json/value.hpp>

@@ -1,0 +1,64 @@
+// json_text.h: the byte-level spellings both halves of the JSON codec share: Go's UTF-8, base64
+// and number formats, and integers at a TypeInfo's width. Internal to src/codec's json_*.cc.
+#pragma once
+
+#include <boost/json/value.hpp>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "netrpc/error.h"
+
+namespace netrpc::codec::json {
+
+inline constexpr char kHex[] = "0123456789abcdef";
+
+// IsSpace is JSON's insignificant whitespace; nothing else may separate tokens.
+inline bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// DecodeRune is Go's utf8.DecodeRune: any invalid or overlong sequence, surrogate or value over
+// U+10FFFF decodes as one invalid byte (rune -1, width 1), so output matches Go byte for byte.
+std::pair<int32_t, size_t> DecodeRune(std::string_view s, size_t i);
+
+// AssignValidUtf8 replaces each invalid byte with U+FFFD, as Go's decoder does for strings.
+void AssignValidUtf8(std::string_view s, std::string* out);
+
+bool IsValidUtf8(std::string_view s);
+
+// AppendBase64 is Go's base64.StdEncoding.Encode, with padding.
+void AppendBase64(const uint8_t* p, size_t n, std::string* out);
+
+// DecodeBase64 is Go's base64.StdEncoding.Decode: padding required, \r and \n skipped, and the
+// error names the offending byte offset as Go's CorruptInputError does.
+Error DecodeBase64(std::string_view s, std::vector<uint8_t>* out);
+
+// Integers and floats are stored at the address with the width the TypeInfo gives.
+int64_t LoadInt(const void* p, size_t size);
+uint64_t LoadUint(const void* p, size_t size);
+void StoreInt(void* p, size_t size, int64_t v);
+void StoreUint(void* p, size_t size, uint64_t v);
+
+template <class T>
+void AppendInteger(T v, std::string* out) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  out->append(buf, r.ptr);
+}
+
+// AppendFloat is Go's floatEncoder: shortest round-trip digits, %f between 1e-6 and 1e21 and
+// %e outside, with Go's exponent spelling (e+21, e-7). json_text.cc instantiates it for float
+// and double, the only widths a TypeInfo has.
+template <class F>
+Error AppendFloat(F f, std::string* out);
+
+// NumberText spells a parsed number for Go's "cannot unmarshal number X" messages.
+std::string NumberText(const boost::json::value& j);
+
+// JsonKindWord is how Go's UnmarshalTypeError names the JSON side of a mismatch.
+const char* JsonKindWord(const boost::json::value& j);
+
+}  // namespace netrpc::codec::json

@@ -136,6 +136,28 @@ TEST(Server, HandlersOfOneConnectionRunConcurrently) {
   EXPECT_GE(counter.max_running.load(), 2);
 }
 
+TEST(Server, SeveralIoThreadsServeManyConnections) {
+  TestServer s({.io_threads = 2, .worker_threads = 2});
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      auto client = MustDial(s.Address());
+      std::vector<int64_t> replies(100);
+      std::vector<std::shared_ptr<netrpc::Call>> calls;
+      for (int i = 0; i < 100; ++i) {
+        calls.push_back(client->Go("Arith.Multiply", Args{t, i}, &replies[i]));
+      }
+      for (int i = 0; i < 100; ++i) {
+        if (calls[i]->Wait() || replies[i] != t * i) ++wrong;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(s.server().NumCalls("Arith.Multiply"), 800u);
+}
+
 TEST(Server, ShutdownFinishesCallsInFlight) {
   auto s = std::make_unique<TestServer>();
   auto client = MustDial(s->Address());

@@ -15,7 +15,9 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr size_t kReadChunk = 64 * 1024;
-constexpr size_t kKeepSendCapacity = 4u << 20;  // beyond this a drained buffer is released
+// A drained send buffer keeps its capacity up to this, so that a connection streaming MiB
+// replies does not reallocate and copy its queue on every batch; beyond it, it is released.
+constexpr size_t kKeepSendCapacity = 16u << 20;
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket)

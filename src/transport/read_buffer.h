@@ -10,12 +10,22 @@ namespace netrpc::transport {
 
 class ReadBuffer {
  public:
+  static constexpr size_t kKeepCapacity = 16u << 20;  // an empty buffer keeps at most this
+
   std::string_view Data() const { return {data_.get() + begin_, end_ - begin_}; }
   size_t Size() const { return end_ - begin_; }
+  size_t Capacity() const { return capacity_; }
 
   // Prepare returns room for at least `min` more bytes at the end.
   char* Prepare(size_t min, size_t* room) {
-    if (begin_ == end_) begin_ = end_ = 0;
+    if (begin_ == end_) {
+      begin_ = end_ = 0;
+      // A connection that once carried a huge message does not keep its memory forever.
+      if (capacity_ > kKeepCapacity && min <= kKeepCapacity) {
+        data_.reset();
+        capacity_ = 0;
+      }
+    }
     if (capacity_ - end_ < min) {
       size_t size = Size();
       if (capacity_ - size >= min && begin_ > 0) {

@@ -180,8 +180,9 @@ class Call {
   std::function<void(const Error&)> on_finish_;  // resumes an AsyncCall
 };
 
-// Client multiplexes calls on one connection. All methods are safe from any thread; done
-// callbacks run on the client's I/O thread and must not block.
+// Client multiplexes calls on one connection. All methods are safe from any thread. A done
+// callback runs where its call completes: on the client's I/O thread for replies, deadlines
+// and a lost connection, on the caller's thread for Cancel and Close. It must not block.
 class Client {
  public:
   explicit Client(std::shared_ptr<detail::ClientCore> core);

@@ -47,9 +47,8 @@ class AllocationCounter {
   explicit AllocationCounter(benchmark::State& state)
       : state_(state), start_(g_allocations.load(std::memory_order_relaxed)) {}
   ~AllocationCounter() {
-    state_.counters["allocs/op"] =
-        benchmark::Counter(static_cast<double>(g_allocations.load() - start_),
-                           benchmark::Counter::kAvgIterations);
+    state_.counters["allocs/op"] = benchmark::Counter(
+        static_cast<double>(g_allocations.load() - start_), benchmark::Counter::kAvgIterations);
   }
 
  private:

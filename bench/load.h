@@ -24,19 +24,25 @@ namespace netrpc::bench {
 // Workload is one row of /work/shared/bench-workloads.md; flags may override any field.
 struct Workload {
   std::string name = "W1";
-  bool echo = false;     // false: Arith.Multiply, true: Echo.Echo
+  bool echo = false;  // false: Arith.Multiply, true: Echo.Echo
   int conns = 1;
-  int inflight = 64;     // per connection
-  size_t payload = 0;    // bytes per Echo request
+  int inflight = 64;   // per connection
+  size_t payload = 0;  // bytes per Echo request
 };
 
 inline bool SetWorkload(std::string_view id, Workload* w) {
-  if (id == "W1") *w = {"W1", false, 1, 64, 0};
-  else if (id == "W2") *w = {"W2", false, 16, 8, 0};
-  else if (id == "W3") *w = {"W3", false, 1, 1, 0};
-  else if (id == "W4") *w = {"W4", true, 1, 32, 4096};
-  else if (id == "W5") *w = {"W5", true, 1, 4, 1u << 20};
-  else return false;
+  if (id == "W1")
+    *w = {"W1", false, 1, 64, 0};
+  else if (id == "W2")
+    *w = {"W2", false, 16, 8, 0};
+  else if (id == "W3")
+    *w = {"W3", false, 1, 1, 0};
+  else if (id == "W4")
+    *w = {"W4", true, 1, 32, 4096};
+  else if (id == "W5")
+    *w = {"W5", true, 1, 4, 1u << 20};
+  else
+    return false;
   return true;
 }
 
@@ -67,18 +73,28 @@ inline ClientFlags ParseClientFlags(int argc, char** argv) {
     std::string_view k = argv[i];
     if (i + 1 >= argc) usage();
     const char* v = argv[++i];
-    if (k == "--addr") f.addr = v;
-    else if (k == "--system") f.system = v;
-    else if (k == "--protocol") f.protocol = v;
+    if (k == "--addr")
+      f.addr = v;
+    else if (k == "--system")
+      f.system = v;
+    else if (k == "--protocol")
+      f.protocol = v;
     else if (k == "--workload") {
       if (!SetWorkload(v, &f.workload)) usage();
-    } else if (k == "--conns") f.workload.conns = std::atoi(v);
-    else if (k == "--inflight") f.workload.inflight = std::atoi(v);
-    else if (k == "--payload") f.workload.payload = std::strtoull(v, nullptr, 10);
-    else if (k == "--warmup") f.warmup_s = std::atof(v);
-    else if (k == "--window") f.window_s = std::atof(v);
-    else if (k == "--server-pid") f.server_pid = std::atoi(v);
-    else usage();
+    } else if (k == "--conns")
+      f.workload.conns = std::atoi(v);
+    else if (k == "--inflight")
+      f.workload.inflight = std::atoi(v);
+    else if (k == "--payload")
+      f.workload.payload = std::strtoull(v, nullptr, 10);
+    else if (k == "--warmup")
+      f.warmup_s = std::atof(v);
+    else if (k == "--window")
+      f.window_s = std::atof(v);
+    else if (k == "--server-pid")
+      f.server_pid = std::atoi(v);
+    else
+      usage();
   }
   if (f.workload.conns < 1 || f.workload.inflight < 1) usage();
   return f;
@@ -178,9 +194,7 @@ class Window {
   }
 
  private:
-  static void Sleep(double s) {
-    std::this_thread::sleep_for(std::chrono::duration<double>(s));
-  }
+  static void Sleep(double s) { std::this_thread::sleep_for(std::chrono::duration<double>(s)); }
   const ClientFlags& flags_;
   std::atomic<int> phase_{kWarmup};
   uint64_t start_ns_ = 0, end_ns_ = 0;

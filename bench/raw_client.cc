@@ -78,8 +78,8 @@ int Run(const ClientFlags& flags) {
         bool alive = ReadSome(c.fd, &c.in);
         uint64_t now = NowNs();
         int phase = window.phase().load(std::memory_order_acquire);
-        for (int64_t len; (len = FrameLength(c.in)) >= 0 &&
-                          c.in.Size() >= 4 + static_cast<size_t>(len);) {
+        for (int64_t len;
+             (len = FrameLength(c.in)) >= 0 && c.in.Size() >= 4 + static_cast<size_t>(len);) {
           uint64_t idx = 0;
           if (len >= 8) std::memcpy(&idx, c.in.Data() + 4, 8);
           if (static_cast<size_t>(len) != size || idx >= c.slots.size() ||

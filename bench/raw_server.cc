@@ -65,8 +65,8 @@ int Serve(const std::string& addr) {
       bool alive = true;
       if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
         alive = ReadSome(fd, &c.in);
-        for (int64_t len; (len = FrameLength(c.in)) >= 0 &&
-                          c.in.Size() >= 4 + static_cast<size_t>(len);) {
+        for (int64_t len;
+             (len = FrameLength(c.in)) >= 0 && c.in.Size() >= 4 + static_cast<size_t>(len);) {
           c.out.Append(c.in.Data(), 4 + static_cast<size_t>(len));  // the frame, as it came
           c.in.Consume(4 + static_cast<size_t>(len));
         }

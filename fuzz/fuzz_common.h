@@ -71,8 +71,8 @@ struct Every {
   Small Sm = kOne;
   std::vector<std::vector<int32_t>> Matrix;
 };
-NETRPC_STRUCT(Every, B, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, S, Raw, Ints, Strs,
-              Inners, M, MI, P, PS, In, E, Sm, Matrix);
+NETRPC_STRUCT(Every, B, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, S, Raw, Ints, Strs, Inners,
+              M, MI, P, PS, In, E, Sm, Matrix);
 
 // Tree is recursive, so that inputs can reach the codecs' max_depth limits.
 struct Tree {
@@ -94,11 +94,16 @@ struct AnyBody {
   std::string s;
   Value For(BodyKind k) {
     switch (k) {
-      case BodyKind::kEvery: return {TypeOf<Every>(), &every};
-      case BodyKind::kTree: return {TypeOf<Tree>(), &tree};
-      case BodyKind::kInt: return {TypeOf<int64_t>(), &i};
-      case BodyKind::kString: return {TypeOf<std::string>(), &s};
-      case BodyKind::kNone: return {};
+      case BodyKind::kEvery:
+        return {TypeOf<Every>(), &every};
+      case BodyKind::kTree:
+        return {TypeOf<Tree>(), &tree};
+      case BodyKind::kInt:
+        return {TypeOf<int64_t>(), &i};
+      case BodyKind::kString:
+        return {TypeOf<std::string>(), &s};
+      case BodyKind::kNone:
+        return {};
     }
     return {};
   }
@@ -118,8 +123,8 @@ struct Event {
   netrpc::Error error;        // the stream error, or the body's decode error
   std::string method;
   uint64_t seq = 0;
-  std::string header_error;   // responses only
-  std::string body;           // Canon() of the decoded body when it decoded
+  std::string header_error;  // responses only
+  std::string body;          // Canon() of the decoded body when it decoded
   bool operator==(const Event&) const = default;
 };
 

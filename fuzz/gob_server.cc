@@ -33,8 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (back.consumed != out.size() || back.events.size() != sent.size()) __builtin_trap();
   for (size_t i = 0; i < sent.size(); ++i) {
     const Event& e = back.events[i];
-    if (e.stream_error || e.error || e.seq != sent[i].seq ||
-        e.method != sent[i].service_method || e.header_error != sent[i].error) {
+    if (e.stream_error || e.error || e.seq != sent[i].seq || e.method != sent[i].service_method ||
+        e.header_error != sent[i].error) {
       __builtin_trap();
     }
   }

@@ -1,7 +1,7 @@
 // jsonrpc_client: bytes a Go net/rpc/jsonrpc server sends through the JSON-RPC client codec,
 // after the client has written requests with seq 0..9 (so that responses find their method).
-// Checks: no crash/leak/UB; whole and split feeds agree (errors by code; consumed may differ by trailing
-// whitespace only).
+// Checks: no crash/leak/UB; whole and split feeds agree (errors by code; consumed may differ by
+// trailing whitespace only).
 #include "codec/jsonrpc.h"
 #include "fuzz_common.h"
 

@@ -1,7 +1,7 @@
 // jsonrpc_server: bytes a Go net/rpc/jsonrpc client sends through the JSON-RPC server codec.
-// Checks: no crash/leak/UB; whole and split feeds agree (errors by code; consumed may differ by trailing
-// whitespace only); every response the server writes, which echoes the request's raw id, is
-// one line of valid JSON: an object with id, result and error.
+// Checks: no crash/leak/UB; whole and split feeds agree (errors by code; consumed may differ by
+// trailing whitespace only); every response the server writes, which echoes the request's raw id,
+// is one line of valid JSON: an object with id, result and error.
 #include <boost/json.hpp>
 
 #include "codec/jsonrpc.h"

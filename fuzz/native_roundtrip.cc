@@ -30,9 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   std::string_view in(reinterpret_cast<const char*>(data) + 1, size - 1);
   switch (data[0] % 3) {
-    case 0: RoundTrip<Every>(in); break;
-    case 1: RoundTrip<Tree>(in); break;
-    default: RoundTrip<std::map<int64_t, Every>>(in); break;
+    case 0:
+      RoundTrip<Every>(in);
+      break;
+    case 1:
+      RoundTrip<Tree>(in);
+      break;
+    default:
+      RoundTrip<std::map<int64_t, Every>>(in);
+      break;
   }
   return 0;
 }

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t n = std::min(size, 4 * kMaxSniffBytes);
   for (size_t i = 1; i <= n; ++i) {
     Detected d = Sniff(in.substr(0, i));
-    if (decided != Detected::kNeedMore && d != decided) __builtin_trap();  // flipped
+    if (decided != Detected::kNeedMore && d != decided) __builtin_trap();   // flipped
     if (i >= kMaxSniffBytes && d == Detected::kNeedMore) __builtin_trap();  // undecided
     decided = d;
   }

@@ -59,7 +59,8 @@ class Load {
       args.SetMaxReceiveMessageSize(8 << 20);
       args.SetMaxSendMessageSize(8 << 20);
       c.channel = grpc::CreateCustomChannel(flags_.addr, grpc::InsecureChannelCredentials(), args);
-      if (!c.channel->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(5))) {
+      if (!c.channel->WaitForConnected(std::chrono::system_clock::now() +
+                                       std::chrono::seconds(5))) {
         std::fprintf(stderr, "connect %s failed\n", flags_.addr.c_str());
         return 1;
       }
@@ -110,8 +111,7 @@ class Load {
       s->args.set_a(static_cast<int64_t>(s->count));
       s->args.set_b(static_cast<int64_t>(s->id) + 3);
       s->product.Clear();
-      s->conn->arith->async()->Multiply(s->context.get(), &s->args, &s->product,
-                                        std::move(done));
+      s->conn->arith->async()->Multiply(s->context.get(), &s->args, &s->product, std::move(done));
     }
   }
 

@@ -22,8 +22,8 @@ class ArithService final : public netrpcbench::Arith::CallbackService {
 };
 
 class EchoService final : public netrpcbench::Echo::CallbackService {
-  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
-                                 const netrpcbench::Blob* in, netrpcbench::Blob* out) override {
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const netrpcbench::Blob* in,
+                                 netrpcbench::Blob* out) override {
     out->set_data(in->data());
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);

@@ -66,11 +66,16 @@ struct Bodies {
   std::string s = "hello, world";
   ConstValue For(uint64_t seq) {
     switch (PickBody(seq)) {
-      case BodyKind::kEvery: return {TypeOf<Every>(), &every};
-      case BodyKind::kTree: return {TypeOf<Tree>(), &tree};
-      case BodyKind::kInt: return {TypeOf<int64_t>(), &i};
-      case BodyKind::kString: return {TypeOf<std::string>(), &s};
-      default: return {};
+      case BodyKind::kEvery:
+        return {TypeOf<Every>(), &every};
+      case BodyKind::kTree:
+        return {TypeOf<Tree>(), &tree};
+      case BodyKind::kInt:
+        return {TypeOf<int64_t>(), &i};
+      case BodyKind::kString:
+        return {TypeOf<std::string>(), &s};
+      default:
+        return {};
     }
   }
 };

@@ -2,10 +2,10 @@
 // TypeOf<T>() turns any supported C++ type into a static TypeInfo that codecs walk at run time.
 #pragma once
 
+#include <array>
 #include <boost/describe/class.hpp>
 #include <boost/describe/members.hpp>
 #include <boost/mp11/algorithm.hpp>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -20,8 +20,8 @@
 // NETRPC_STRUCT(Type, field, ...) names the fields that travel, in order, at namespace scope
 // in the namespace of Type. Codecs that match by name (gob, JSON) use the names; the native
 // codec uses the order.
-#define NETRPC_STRUCT(T, ...)                                            \
-  BOOST_DESCRIBE_STRUCT(T, (), (__VA_ARGS__))                            \
+#define NETRPC_STRUCT(T, ...)                 \
+  BOOST_DESCRIBE_STRUCT(T, (), (__VA_ARGS__)) \
   [[maybe_unused]] inline constexpr std::string_view NetrpcTypeName(const T*) { return #T; }
 
 namespace netrpc {
@@ -31,8 +31,8 @@ using Bytes = std::vector<uint8_t>;
 
 enum class Kind : uint8_t {
   kBool,
-  kInt,       // any signed integer width, or an enum with a signed underlying type
-  kUint,      // any unsigned integer width, or an enum with an unsigned underlying type
+  kInt,   // any signed integer width, or an enum with a signed underlying type
+  kUint,  // any unsigned integer width, or an enum with an unsigned underlying type
   kFloat32,
   kFloat64,
   kString,    // std::string
@@ -58,8 +58,8 @@ struct SequenceOps {
   size_t (*size)(const void*);
   void (*resize)(void*, size_t);  // callers check size against their input first
   void* (*at)(void*, size_t);
-  const char* (*data)(const void*);               // kString/kBytes only
-  void (*assign)(void*, const char*, size_t);     // kString/kBytes only
+  const char* (*data)(const void*);            // kString/kBytes only
+  void (*assign)(void*, const char*, size_t);  // kString/kBytes only
 };
 struct MapOps {
   size_t (*size)(const void*);
@@ -77,11 +77,11 @@ struct OptionalOps {
 
 struct TypeInfo {
   Kind kind;
-  uint8_t size = 0;        // bytes of an integer or float
+  uint8_t size = 0;  // bytes of an integer or float
   bool is_enum = false;
-  std::string_view name;   // struct name from NETRPC_STRUCT; empty otherwise
-  TypeFn elem = nullptr;   // element of vector and optional, value of map
-  TypeFn key = nullptr;    // key of map
+  std::string_view name;              // struct name from NETRPC_STRUCT; empty otherwise
+  TypeFn elem = nullptr;              // element of vector and optional, value of map
+  TypeFn key = nullptr;               // key of map
   std::span<const FieldInfo> fields;  // kStruct
   SequenceOps seq{};
   MapOps map{};

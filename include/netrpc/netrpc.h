@@ -40,10 +40,10 @@ enum class Dispatch : uint8_t {
 
 struct ServerOptions {
   size_t io_threads = 1;
-  size_t worker_threads = 0;                // 0: one per core, at least 2
-  size_t max_message_bytes = 64u << 20;     // a larger request closes its connection
-  size_t max_depth = 64;                    // nesting of a decoded value
-  size_t max_connections = 10000;           // more are closed as soon as they are accepted
+  size_t worker_threads = 0;             // 0: one per core, at least 2
+  size_t max_message_bytes = 64u << 20;  // a larger request closes its connection
+  size_t max_depth = 64;                 // nesting of a decoded value
+  size_t max_connections = 10000;        // more are closed as soon as they are accepted
   // Back-pressure per connection: past either bound the server stops reading that connection
   // until its calls finish and the peer takes its replies, instead of buffering without end.
   size_t max_calls_in_flight = 1024;
@@ -121,8 +121,7 @@ class Server {
  private:
   Error AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                    RegisterOptions options);
-  Error AddFunc(std::string_view service_method, detail::MethodStub stub,
-                RegisterOptions options);
+  Error AddFunc(std::string_view service_method, detail::MethodStub stub, RegisterOptions options);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -200,8 +199,8 @@ class Client {
   // Go starts a call and returns at once; *reply must live until the call is done, args need
   // not. done, if given, runs once when the call completes.
   template <class Args, class Reply>
-  std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args,
-                                   Reply* reply, CallOptions options = {},
+  std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args, Reply* reply,
+                                   CallOptions options = {},
                                    std::function<void(netrpc::Call&)> done = {}) {
     return Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options,
                  std::move(done));
@@ -210,8 +209,8 @@ class Client {
   template <class Args, class Reply>
   boost::asio::awaitable<Error> AsyncCall(std::string_view service_method, const Args& args,
                                           Reply* reply, CallOptions options = {}) {
-    return Await(Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply},
-                       options, {}));
+    return Await(
+        Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options, {}));
   }
 
   // Close fails every pending call with ErrShutdown and closes the connection. A second
@@ -221,9 +220,8 @@ class Client {
   size_t PendingCount() const;
 
  private:
-  std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args,
-                                      Value reply, CallOptions options,
-                                      std::function<void(netrpc::Call&)> done);
+  std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args, Value reply,
+                                      CallOptions options, std::function<void(netrpc::Call&)> done);
   static boost::asio::awaitable<Error> Await(std::shared_ptr<netrpc::Call> call);
   std::shared_ptr<detail::ClientCore> core_;
 };

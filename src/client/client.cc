@@ -31,8 +31,8 @@ namespace {
 // followed the answer's head in *leftover.
 asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::string* leftover) {
   std::string request = protocol::ConnectRequest(path);
-  auto [werr, wn] = co_await asio::async_write(s, asio::buffer(request),
-                                               asio::as_tuple(asio::use_awaitable));
+  auto [werr, wn] =
+      co_await asio::async_write(s, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
   if (werr) co_return Error(ErrorCode::kIo, werr.message());
   std::string in;
   char chunk[1024];
@@ -50,8 +50,8 @@ asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::s
       leftover->assign(in.substr(r.consumed));
       co_return Error{};
     }
-    auto [rerr, n] = co_await s.async_read_some(asio::buffer(chunk),
-                                                asio::as_tuple(asio::use_awaitable));
+    auto [rerr, n] =
+        co_await s.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
     if (rerr) co_return Error(ErrorCode::kIo, rerr.message());
     in.append(chunk, n);
   }
@@ -108,9 +108,11 @@ Error ClientCore::Connect(std::string_view network, std::string_view address,
         for (const auto& entry : endpoints) {
           tcp::socket s(io);
           asio::steady_timer timer(io, timeout);
-          auto r = co_await (s.async_connect(entry.endpoint(), asio::as_tuple(asio::use_awaitable)) ||
-                             timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-          if (r.index() == 1) co_return Error(ErrorCode::kConnect, "dial tcp " + where + ": i/o timeout");
+          auto r =
+              co_await (s.async_connect(entry.endpoint(), asio::as_tuple(asio::use_awaitable)) ||
+                        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+          if (r.index() == 1)
+            co_return Error(ErrorCode::kConnect, "dial tcp " + where + ": i/o timeout");
           auto [e] = std::get<0>(r);
           if (!e) {
             if (!http_path.empty()) {
@@ -407,9 +409,8 @@ void Call::Cancel() {
 Client::Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}
 Client::~Client() { core_->Shutdown(); }
 
-std::shared_ptr<Call> Client::Start(std::string_view service_method, ConstValue args,
-                                    Value reply, CallOptions options,
-                                    std::function<void(netrpc::Call&)> done) {
+std::shared_ptr<Call> Client::Start(std::string_view service_method, ConstValue args, Value reply,
+                                    CallOptions options, std::function<void(netrpc::Call&)> done) {
   return core_->Start(service_method, args, reply, options, std::move(done));
 }
 asio::awaitable<Error> Client::Await(std::shared_ptr<netrpc::Call> call) {
@@ -436,7 +437,8 @@ Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_v
 Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
                                              std::string_view path, DialOptions options) {
   auto core = std::make_shared<detail::ClientCore>(options);
-  if (Error err = core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
+  if (Error err =
+          core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
     core->Shutdown();
     return err;
   }

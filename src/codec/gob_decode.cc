@@ -221,7 +221,8 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
     what.append(KindName(type->kind));
     if (!type->name.empty()) what.append(" ").append(type->name);
     what.append(", received remote type id ").append(std::to_string(wire_id));
-    if (wire != nullptr) what.append(" (").append(wire->name.empty() ? "unnamed" : wire->name).append(")");
+    if (wire != nullptr)
+      what.append(" (").append(wire->name.empty() ? "unnamed" : wire->name).append(")");
     return c.Fail(what);
   };
   switch (type->kind) {

@@ -2,9 +2,8 @@
 // Envelope fields are matched as Go's decoder matches struct fields; bodies go through json_value.
 #include "codec/jsonrpc.h"
 
-#include <mutex>
-
 #include <boost/json.hpp>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -234,7 +233,7 @@ class JsonServerCodec final : public ServerCodec {
   JsonReader reader_;
   uint64_t seq_ = 0;
   // The reader adds ids and the writers remove them, on different threads.
-  std::mutex pending_mu_;  // guards pending_
+  std::mutex pending_mu_;                              // guards pending_
   std::unordered_map<uint64_t, std::string> pending_;  // seq -> compacted raw id
   bj::value params_;
   bool has_params_ = false;

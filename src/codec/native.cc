@@ -184,7 +184,8 @@ class NativeClientCodec final : public ClientCodec {
     NativeReader reader(payload, limits_);
     std::string_view kind, error;
     uint64_t len = 0;
-    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse) return {0, Malformed("not a response")};
+    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse)
+      return {0, Malformed("not a response")};
     if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&len) ||
         !reader.ReadBytes(len, &error)) {
       return {0, Malformed("truncated response header")};

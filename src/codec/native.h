@@ -11,7 +11,10 @@ namespace netrpc::codec {
 
 // kNativePreamble opens every native stream. Its first byte can start neither a gob stream
 // (0x80..0xF7 is no valid gob length), nor JSON, nor HTTP, so the server's sniffer is exact.
-inline constexpr std::string_view kNativePreamble{"\xCE" "NR\x01", 4};
+inline constexpr std::string_view kNativePreamble{
+    "\xCE"
+    "NR\x01",
+    4};
 
 std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits);
 std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits);

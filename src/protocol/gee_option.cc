@@ -33,9 +33,9 @@ codec::ReadResult GeeOptionReader::Read(std::string_view in, GeeOption* option) 
   boost::system::error_code ec;
   option->magic_number = magic->to_number<int64_t>(ec);
   if (ec || option->magic_number != kGeeMagicNumber) {
-    return {0, Error(ErrorCode::kProtocol,
-                     "geerpc: invalid magic number " + boost::json::serialize(*magic) +
-                         ", want " + std::to_string(kGeeMagicNumber))};
+    return {0, Error(ErrorCode::kProtocol, "geerpc: invalid magic number " +
+                                               boost::json::serialize(*magic) + ", want " +
+                                               std::to_string(kGeeMagicNumber))};
   }
   option->codec_type = type != nullptr && type->is_string() ? std::string(type->as_string()) : "";
   if (option->codec_type != kGeeGob && option->codec_type != kGeeJson) {

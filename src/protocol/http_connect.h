@@ -24,8 +24,8 @@ struct HttpHead {
 codec::ReadResult ParseHttpHead(std::string_view in, HttpHead* head);
 
 // The bytes each side writes.
-std::string ConnectRequest(std::string_view path);          // Go's DialHTTPPath
-std::string ConnectedResponse();                             // Go's ServeHTTP on success
+std::string ConnectRequest(std::string_view path);  // Go's DialHTTPPath
+std::string ConnectedResponse();                    // Go's ServeHTTP on success
 std::string HttpErrorResponse(int status, std::string_view reason, std::string_view body);
 
 }  // namespace netrpc::protocol

@@ -21,8 +21,8 @@ Match MatchPrefix(std::string_view in, std::string_view word) {
   return in.size() >= word.size() ? Match::kYes : Match::kPartial;
 }
 
-constexpr std::array<std::string_view, 8> kHttpMethods{
-    "GET ", "POST ", "HEAD ", "PUT ", "DELETE ", "OPTIONS ", "PATCH ", "TRACE "};
+constexpr std::array<std::string_view, 8> kHttpMethods{"GET ",    "POST ",    "HEAD ",  "PUT ",
+                                                       "DELETE ", "OPTIONS ", "PATCH ", "TRACE "};
 
 // SniffJson looks at the first key of an object: GeeRPC's Option starts with MagicNumber.
 // Anything else that starts like JSON goes to the JSON-RPC codec, which says what is wrong.

@@ -148,8 +148,7 @@ class Server::Impl {
     conns.clear();
     std::unique_lock lock(mu_);
     if (!cv_.wait_for(lock, options_.shutdown_grace, [&] { return conns_.empty(); })) {
-      Log("shutdown: grace period over, closing " + std::to_string(conns_.size()) +
-          " connections");
+      Log("shutdown: grace period over, closing " + std::to_string(conns_.size()) + " connections");
       for (auto& [p, c] : conns_) c->ForceClose();
       cv_.wait_for(lock, std::chrono::seconds(2), [&] { return conns_.empty(); });
     }
@@ -230,7 +229,7 @@ class Server::Impl {
   transport::EventLoop loop_;
   asio::thread_pool workers_;
   std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
-  mutable std::mutex mu_;  // guards everything below
+  mutable std::mutex mu_;                        // guards everything below
   std::condition_variable cv_;
   bool shutdown_ = false;
   bool shutdown_done_ = false;

@@ -4,10 +4,10 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "codec/gob.h"
 #include "codec/jsonrpc.h"
@@ -45,9 +45,9 @@ asio::awaitable<void> ServerConn::Run() {
     }
     if (err) break;
     if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kNativePreamble.size() + 16) {
-      err = Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
-                                            std::to_string(ctx_.limits.max_message_bytes) +
-                                            " bytes");
+      err =
+          Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
+                                          std::to_string(ctx_.limits.max_message_bytes) + " bytes");
       break;
     }
     co_await WaitForRoom();
@@ -145,7 +145,8 @@ Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
     *connected = true;
   } else if (head.target == ctx_.rpc_path) {  // Go: "405 must CONNECT"
     answer = protocol::HttpErrorResponse(405, "Method Not Allowed", "405 must CONNECT\n");
-    err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
+    err =
+        Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
   } else {
     answer = protocol::HttpErrorResponse(404, "Not Found", "404 page not found\n");
     err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": not found");
@@ -215,8 +216,8 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
   if (method->stub.invoke_async) {
     asio::co_spawn(
         stream_->GetStrand(),
-        [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable
-        -> asio::awaitable<void> {
+        [self = shared_from_this(), method, slot = std::move(slot),
+         watchdog]() mutable -> asio::awaitable<void> {
           Error err = co_await method->stub.invoke_async(*slot);
           self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
         },
@@ -228,11 +229,11 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
     Finish(method, std::move(slot), std::move(err), std::move(watchdog));
     return;
   }
-  asio::post(ctx_.workers, [self = shared_from_this(), method, slot = std::move(slot),
-                            watchdog]() mutable {
-    Error err = method->stub.invoke(*slot);
-    self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
-  });
+  asio::post(ctx_.workers,
+             [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
+               Error err = method->stub.invoke(*slot);
+               self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+             });
 }
 
 void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,

@@ -23,10 +23,11 @@ Error Logged(Error err) {
 
 Error ServiceTable::AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                                RegisterOptions options) {
-  if (name.empty()) return Logged(Error(ErrorCode::kUsage, "rpc.Register: no service name for type"));
+  if (name.empty())
+    return Logged(Error(ErrorCode::kUsage, "rpc.Register: no service name for type"));
   if (!IsExported(name)) {
-    return Logged(Error(ErrorCode::kUsage,
-                        "rpc.Register: type " + std::string(name) + " is not exported"));
+    return Logged(
+        Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) + " is not exported"));
   }
   if (stubs.empty()) {
     return Logged(Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) +

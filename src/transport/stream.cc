@@ -33,8 +33,8 @@ Stream::~Stream() = default;
 asio::awaitable<Error> Stream::ReadMore() {
   size_t room = 0;
   char* p = buffer_.Prepare(kReadChunk, &room);
-  auto [ec, n] = co_await socket_.async_read_some(asio::buffer(p, room),
-                                                  asio::as_tuple(asio::use_awaitable));
+  auto [ec, n] =
+      co_await socket_.async_read_some(asio::buffer(p, room), asio::as_tuple(asio::use_awaitable));
   if (ec) {
     if (ec == asio::error::eof) co_return Error(ErrorCode::kUnexpectedEof, "EOF");
     co_return Error(ErrorCode::kIo, ec.message());

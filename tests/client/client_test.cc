@@ -1,11 +1,11 @@
 // client_test.cc: Call, Go and AsyncCall against a real server on 127.0.0.1, and every way a
 // pending call can end: reply, deadline, cancel, Close, and a server that dies.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -56,9 +56,8 @@ TEST(Client, GoCanBeWaitedPolledOrCalledBack) {
 
   std::promise<int64_t> got;
   int64_t c = 0;
-  client->Go("Arith.Multiply", Args{4, 5}, &c, {}, [&](netrpc::Call& call) {
-    got.set_value(call.error() ? -1 : c);
-  });
+  client->Go("Arith.Multiply", Args{4, 5}, &c, {},
+             [&](netrpc::Call& call) { got.set_value(call.error() ? -1 : c); });
   EXPECT_EQ(got.get_future().get(), 20);
 }
 

@@ -53,8 +53,8 @@ struct Everything {
   std::vector<std::vector<int32_t>> Matrix;
   bool operator==(const Everything&) const = default;
 };
-NETRPC_STRUCT(Everything, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, B, S, Blob, C, Sm,
-              Items, ByID, Labels, Small_map, Opt, MaybeInt, Matrix);
+NETRPC_STRUCT(Everything, I8, I16, I32, I64, U8, U16, U32, U64, F32, F64, B, S, Blob, C, Sm, Items,
+              ByID, Labels, Small_map, Opt, MaybeInt, Matrix);
 
 struct Node {
   int32_t V = 0;
@@ -137,9 +137,9 @@ TEST(NativeValue, RoundTripsTopLevelScalarsAndContainers) {
 
 TEST(NativeValue, ExactBytesOfFixedValues) {
   EXPECT_EQ(Encode<int64_t>(0), std::string("\x00", 1));
-  EXPECT_EQ(Encode<int64_t>(-1), "\x01");              // zigzag
+  EXPECT_EQ(Encode<int64_t>(-1), "\x01");  // zigzag
   EXPECT_EQ(Encode<int64_t>(1), "\x02");
-  EXPECT_EQ(Encode<int32_t>(300), "\xd8\x04");         // zigzag 600 as a varint
+  EXPECT_EQ(Encode<int32_t>(300), "\xd8\x04");  // zigzag 600 as a varint
   EXPECT_EQ(Encode<uint16_t>(300), "\xac\x02");
   EXPECT_EQ(Encode<bool>(true), "\x01");
   EXPECT_EQ(Encode<std::string>("hi"), "\x02hi");
@@ -148,7 +148,9 @@ TEST(NativeValue, ExactBytesOfFixedValues) {
   EXPECT_EQ(Encode<std::optional<int8_t>>(int8_t{-2}), "\x01\x03");
   EXPECT_EQ(Encode<std::vector<uint8_t>>({1, 2}), "\x02\x01\x02");
   using StringToInt = std::map<std::string, int32_t>;
-  EXPECT_EQ(Encode<StringToInt>({{"a", 1}}), "\x01\x01" "a\x02");
+  EXPECT_EQ(Encode<StringToInt>({{"a", 1}}),
+            "\x01\x01"
+            "a\x02");
 }
 
 TEST(NativeFrame, ExactBytesOfARequestAndItsInternedRepeat) {
@@ -157,7 +159,9 @@ TEST(NativeFrame, ExactBytesOfARequestAndItsInternedRepeat) {
   int64_t a = 7;
   ASSERT_FALSE(client->WriteRequest({"Arith.Multiply", 0}, {TypeOf<int64_t>(), &a}, &out));
   // preamble, length 19, kind 1, seq 0, tag (id 1, name follows) 3, len 14, name, body 7 → 14
-  EXPECT_EQ(out, std::string("\xCENR\x01\x13\x00\x00\x00\x01\x00\x03\x0e" "Arith.Multiply\x0e", 27));
+  EXPECT_EQ(out, std::string("\xCENR\x01\x13\x00\x00\x00\x01\x00\x03\x0e"
+                             "Arith.Multiply\x0e",
+                             27));
   out.clear();
   ASSERT_FALSE(client->WriteRequest({"Arith.Multiply", 1}, {TypeOf<int64_t>(), &a}, &out));
   EXPECT_EQ(out, std::string("\x04\x00\x00\x00\x01\x01\x02\x0e", 8));  // id 1 → tag 2
@@ -241,7 +245,10 @@ TEST(NativeValue, HugeCountsDoNotAllocate) {
   std::map<std::string, std::string> m;
   EXPECT_TRUE(Decode(std::string("\xff\xff\xff\xff\x0f", 5), &m));
   std::string s;
-  EXPECT_TRUE(Decode(std::string("\xff\xff\xff\xff\x0f" "abc", 8), &s));
+  EXPECT_TRUE(Decode(std::string("\xff\xff\xff\xff\x0f"
+                                 "abc",
+                                 8),
+                     &s));
   int8_t narrow = 0;
   EXPECT_TRUE(Decode(Encode<int64_t>(1000), &narrow));  // out of range for int8
   bool b = false;

@@ -43,8 +43,9 @@ TEST(Sniff, AnswersNeverFlip) {
 }
 
 TEST(HttpHead, LimitHoldsHoweverTheHeadArrives) {
-  std::string head = "CONNECT /_goRPC_ HTTP/1.0\nX: " +
-                     std::string(netrpc::protocol::kMaxHttpHeadBytes, 'a') + "\n\n";
+  std::string head =
+      "CONNECT /_goRPC_ HTTP/1.0\nX: " + std::string(netrpc::protocol::kMaxHttpHeadBytes, 'a') +
+      "\n\n";
   netrpc::protocol::HttpHead h;
   EXPECT_EQ(netrpc::protocol::ParseHttpHead(head, &h).error.code(), netrpc::ErrorCode::kTooLarge);
   EXPECT_EQ(netrpc::protocol::ParseHttpHead(head.substr(0, 16386), &h).error.code(),

@@ -134,8 +134,8 @@ TEST(Faults, SlowReaderGetsEveryReply) {
   std::vector<std::string> replies(20);
   std::vector<std::shared_ptr<netrpc::Call>> calls;
   for (int i = 0; i < 20; ++i) {
-    calls.push_back(client->Go("Arith.Echo", std::string(256 << 10, static_cast<char>('a' + i)),
-                               &replies[i]));
+    calls.push_back(
+        client->Go("Arith.Echo", std::string(256 << 10, static_cast<char>('a' + i)), &replies[i]));
   }
   for (int i = 0; i < 20; ++i) {
     ASSERT_FALSE(calls[i]->Wait());

@@ -52,7 +52,8 @@ TEST_P(Protocols, CallsErrorsAndConcurrencyOnOnePort) {
   EXPECT_EQ(echoed, big);
   std::vector<int64_t> replies(100);
   std::vector<std::shared_ptr<netrpc::Call>> calls;
-  for (int i = 0; i < 100; ++i) calls.push_back(client->Go("Arith.Multiply", Args{i, i}, &replies[i]));
+  for (int i = 0; i < 100; ++i)
+    calls.push_back(client->Go("Arith.Multiply", Args{i, i}, &replies[i]));
   for (int i = 0; i < 100; ++i) {
     ASSERT_FALSE(calls[i]->Wait());
     EXPECT_EQ(replies[i], i * i);

@@ -128,7 +128,8 @@ TEST(Server, HandlersOfOneConnectionRunConcurrently) {
   auto client = MustDial(server.Address());
   std::vector<int64_t> replies(4);
   std::vector<std::shared_ptr<netrpc::Call>> calls;
-  for (int i = 0; i < 4; ++i) calls.push_back(client->Go("Counter.Hold", int64_t{100 + i}, &replies[i]));
+  for (int i = 0; i < 4; ++i)
+    calls.push_back(client->Go("Counter.Hold", int64_t{100 + i}, &replies[i]));
   for (int i = 0; i < 4; ++i) {
     EXPECT_FALSE(calls[i]->Wait());
     EXPECT_EQ(replies[i], 100 + i);

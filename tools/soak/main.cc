@@ -136,11 +136,16 @@ int main(int argc, char** argv) {
   std::string addr;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
-    if (flag == "--seconds") seconds = std::stoi(argv[i + 1]);
-    else if (flag == "--clients") clients = std::stoi(argv[i + 1]);
-    else if (flag == "--inflight") inflight = std::stoi(argv[i + 1]);
-    else if (flag == "--report-every") report_every = std::stoi(argv[i + 1]);
-    else if (flag == "--addr") addr = argv[i + 1];
+    if (flag == "--seconds")
+      seconds = std::stoi(argv[i + 1]);
+    else if (flag == "--clients")
+      clients = std::stoi(argv[i + 1]);
+    else if (flag == "--inflight")
+      inflight = std::stoi(argv[i + 1]);
+    else if (flag == "--report-every")
+      report_every = std::stoi(argv[i + 1]);
+    else if (flag == "--addr")
+      addr = argv[i + 1];
     else {
       std::cerr << "unknown flag " << flag << '\n';
       return 2;
@@ -176,8 +181,7 @@ int main(int argc, char** argv) {
   }
   stop = true;
   for (auto& t : threads) t.join();
-  std::cout << "done: calls=" << c.calls << " failed=" << c.failed
-            << " mismatched=" << c.mismatched << " rss_growth_kib=" << RssKiB() - first_rss
-            << std::endl;
+  std::cout << "done: calls=" << c.calls << " failed=" << c.failed << " mismatched=" << c.mismatched
+            << " rss_growth_kib=" << RssKiB() - first_rss << std::endl;
   return c.mismatched == 0 && c.failed == 0 ? 0 : 1;
 }

@@ -38,7 +38,7 @@ struct MethodStub {
   const TypeInfo* args_type = nullptr;
   const TypeInfo* reply_type = nullptr;
   std::unique_ptr<CallSlot> (*new_slot)() = nullptr;
-  std::function<Error(CallSlot&)> invoke;                               // plain handlers
+  std::function<Error(CallSlot&)> invoke;                                // plain handlers
   std::function<boost::asio::awaitable<Error>(CallSlot&)> invoke_async;  // coroutine handlers
 };
 
@@ -74,10 +74,10 @@ struct Signature {
 template <class Ret, class P1, class P2>
 struct Signature<Ret(P1, P2)> {
   using Out = typename Awaited<Ret>::type;
-  static constexpr bool kValid = std::is_same_v<Out, Error> && std::is_pointer_v<P2> &&
-                                 !std::is_const_v<std::remove_pointer_t<P2>> &&
-                                 (!std::is_reference_v<P1> ||
-                                  std::is_const_v<std::remove_reference_t<P1>>);
+  static constexpr bool kValid =
+      std::is_same_v<Out, Error> && std::is_pointer_v<P2> &&
+      !std::is_const_v<std::remove_pointer_t<P2>> &&
+      (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = false;
   using Args = std::remove_cvref_t<P1>;
@@ -86,8 +86,9 @@ struct Signature<Ret(P1, P2)> {
 template <class Ret, class P1>
 struct Signature<Ret(P1)> {
   using Out = typename Awaited<Ret>::type;
-  static constexpr bool kValid = ResultValue<Out>::kIsResult && (!std::is_reference_v<P1> ||
-                                                          std::is_const_v<std::remove_reference_t<P1>>);
+  static constexpr bool kValid =
+      ResultValue<Out>::kIsResult &&
+      (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = true;
   using Args = std::remove_cvref_t<P1>;
@@ -103,8 +104,8 @@ struct SignatureOf<Ret(P...)> {
 };
 template <class Ret, class... P>
 struct SignatureOf<Ret (*)(P...)> : SignatureOf<Ret(P...)> {};
-#define NETRPC_DETAIL_MEMBER_SIGNATURE(QUALS)                             \
-  template <class C, class Ret, class... P>                               \
+#define NETRPC_DETAIL_MEMBER_SIGNATURE(QUALS) \
+  template <class C, class Ret, class... P>   \
   struct SignatureOf<Ret (C::*)(P...) QUALS> : SignatureOf<Ret(P...)> {};
 NETRPC_DETAIL_MEMBER_SIGNATURE()
 NETRPC_DETAIL_MEMBER_SIGNATURE(const)
@@ -157,8 +158,8 @@ MethodStub MakeStub(std::string name, F fn) {
     return std::unique_ptr<CallSlot>(new TypedSlot<typename S::Args, typename S::Reply>());
   };
   if constexpr (S::kAsync) {
-    stub.invoke_async = [fn = std::move(fn)](CallSlot& slot) mutable
-        -> boost::asio::awaitable<Error> {
+    stub.invoke_async =
+        [fn = std::move(fn)](CallSlot& slot) mutable -> boost::asio::awaitable<Error> {
       try {
         co_return Store<S>(co_await Invoke<S>(fn, slot), slot);
       } catch (const std::exception& e) {

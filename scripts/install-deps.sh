@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build make libboost1.81-dev libboost-json1.81-dev libssl-dev openssl
-  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev golang-go curl
+  libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev clang-format golang-go curl
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # bench/: the gRPC peer
 )
 

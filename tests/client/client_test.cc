@@ -62,9 +62,11 @@ TEST(Client, GoCanBeWaitedPolledOrCalledBack) {
 }
 
 TEST(Client, AsyncCallInCoroutine) {
+  // The io_context outlives the client: the client's I/O thread posts the resumption into it
+  // and must be joined (by the client's destructor) before the context is destroyed.
+  boost::asio::io_context io;
   TestServer s;
   auto client = MustDial(s.Address());
-  boost::asio::io_context io;
   auto result = boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<int64_t> {
@@ -78,9 +80,11 @@ TEST(Client, AsyncCallInCoroutine) {
 }
 
 TEST(Client, CancelledAsyncCallIsRemoved) {
+  // The io_context outlives the client: the client's I/O thread posts the resumption into it
+  // and must be joined (by the client's destructor) before the context is destroyed.
+  boost::asio::io_context io;
   TestServer s;
   auto client = MustDial(s.Address());
-  boost::asio::io_context io;
   auto result = boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<netrpc::Error> {

@@ -5,6 +5,7 @@
 
 #include "codec/go_type_name.h"
 #include "codec/gob_wire.h"
+#include "codec/integers.h"
 
 namespace netrpc::codec::gob {
 
@@ -51,55 +52,6 @@ const TypeInfo* Base(const TypeInfo* t) {
 // Composite types need a definition on the wire; []byte is predefined.
 bool IsComposite(const TypeInfo* t) {
   return t->kind == Kind::kVector || t->kind == Kind::kMap || t->kind == Kind::kStruct;
-}
-
-int64_t LoadInt(const void* p, size_t size) {
-  switch (size) {
-    case 1: {
-      int8_t v;
-      std::memcpy(&v, p, 1);
-      return v;
-    }
-    case 2: {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case 4: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    default: {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
-  }
-}
-
-uint64_t LoadUint(const void* p, size_t size) {
-  uint64_t v = 0;
-  switch (size) {
-    case 1: {
-      uint8_t x;
-      std::memcpy(&x, p, 1);
-      return x;
-    }
-    case 2: {
-      uint16_t x;
-      std::memcpy(&x, p, 2);
-      return x;
-    }
-    case 4: {
-      uint32_t x;
-      std::memcpy(&x, p, 4);
-      return x;
-    }
-    default:
-      std::memcpy(&v, p, 8);
-      return v;
-  }
 }
 
 // FloatBits is gob's float encoding: the IEEE754 bits of the float64, byte-reversed, so that

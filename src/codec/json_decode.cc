@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "codec/go_type_name.h"
+#include "codec/integers.h"
 #include "codec/json_text.h"
 #include "codec/json_value.h"
 
@@ -20,8 +21,6 @@ using json::DecodeBase64;
 using json::IsValidUtf8;
 using json::JsonKindWord;
 using json::NumberText;
-using json::StoreInt;
-using json::StoreUint;
 
 namespace {
 

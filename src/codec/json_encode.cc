@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "codec/integers.h"
 #include "codec/json_text.h"
 #include "codec/json_value.h"
 
@@ -17,8 +18,6 @@ using json::AppendInteger;
 using json::DecodeRune;
 using json::IsSpace;
 using json::kHex;
-using json::LoadInt;
-using json::LoadUint;
 
 namespace {
 

@@ -124,63 +124,6 @@ Error DecodeBase64(std::string_view s, std::vector<uint8_t>* out) {
   return {};
 }
 
-int64_t LoadInt(const void* p, size_t size) {
-  switch (size) {
-    case 1:
-      return *static_cast<const int8_t*>(p);
-    case 2:
-      return *static_cast<const int16_t*>(p);
-    case 4:
-      return *static_cast<const int32_t*>(p);
-    default:
-      return *static_cast<const int64_t*>(p);
-  }
-}
-uint64_t LoadUint(const void* p, size_t size) {
-  switch (size) {
-    case 1:
-      return *static_cast<const uint8_t*>(p);
-    case 2:
-      return *static_cast<const uint16_t*>(p);
-    case 4:
-      return *static_cast<const uint32_t*>(p);
-    default:
-      return *static_cast<const uint64_t*>(p);
-  }
-}
-void StoreInt(void* p, size_t size, int64_t v) {
-  switch (size) {
-    case 1:
-      *static_cast<int8_t*>(p) = static_cast<int8_t>(v);
-      break;
-    case 2:
-      *static_cast<int16_t*>(p) = static_cast<int16_t>(v);
-      break;
-    case 4:
-      *static_cast<int32_t*>(p) = static_cast<int32_t>(v);
-      break;
-    default:
-      *static_cast<int64_t*>(p) = v;
-      break;
-  }
-}
-void StoreUint(void* p, size_t size, uint64_t v) {
-  switch (size) {
-    case 1:
-      *static_cast<uint8_t*>(p) = static_cast<uint8_t>(v);
-      break;
-    case 2:
-      *static_cast<uint16_t*>(p) = static_cast<uint16_t>(v);
-      break;
-    case 4:
-      *static_cast<uint32_t*>(p) = static_cast<uint32_t>(v);
-      break;
-    default:
-      *static_cast<uint64_t*>(p) = v;
-      break;
-  }
-}
-
 template <class F>
 Error AppendFloat(F f, std::string* out) {
   if (std::isnan(f)) return Error(ErrorCode::kCodec, "json: unsupported value: NaN");

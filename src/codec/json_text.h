@@ -36,11 +36,7 @@ void AppendBase64(const uint8_t* p, size_t n, std::string* out);
 // error names the offending byte offset as Go's CorruptInputError does.
 Error DecodeBase64(std::string_view s, std::vector<uint8_t>* out);
 
-// Integers and floats are stored at the address with the width the TypeInfo gives.
-int64_t LoadInt(const void* p, size_t size);
-uint64_t LoadUint(const void* p, size_t size);
-void StoreInt(void* p, size_t size, int64_t v);
-void StoreUint(void* p, size_t size, uint64_t v);
+// Integer fields are read and written through codec/integers.h.
 
 template <class T>
 void AppendInteger(T v, std::string* out) {

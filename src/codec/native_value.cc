@@ -5,6 +5,8 @@
 #include <bit>
 #include <cstring>
 
+#include "codec/integers.h"
+
 namespace netrpc::codec {
 namespace {
 
@@ -12,53 +14,6 @@ uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
-
-int64_t LoadInt(const void* p, size_t size) {
-  switch (size) {
-    case 1: {
-      int8_t v;
-      std::memcpy(&v, p, 1);
-      return v;
-    }
-    case 2: {
-      int16_t v;
-      std::memcpy(&v, p, 2);
-      return v;
-    }
-    case 4: {
-      int32_t v;
-      std::memcpy(&v, p, 4);
-      return v;
-    }
-    default: {
-      int64_t v;
-      std::memcpy(&v, p, 8);
-      return v;
-    }
-  }
-}
-
-uint64_t LoadUint(const void* p, size_t size) {
-  uint64_t v = 0;
-  std::memcpy(&v, p, size);  // little-endian host: the low bytes
-  return v;
-}
-
-// StoreInt writes v into an integer of `size` bytes, refusing values that do not fit.
-bool StoreInt(void* p, size_t size, int64_t v) {
-  if (size < 8) {
-    int64_t lim = int64_t{1} << (size * 8 - 1);
-    if (v < -lim || v >= lim) return false;
-  }
-  std::memcpy(p, &v, size);
-  return true;
-}
-
-bool StoreUint(void* p, size_t size, uint64_t v) {
-  if (size < 8 && v >> (size * 8) != 0) return false;
-  std::memcpy(p, &v, size);
-  return true;
-}
 
 void Append(const TypeInfo* t, const void* p, std::string* out) {
   switch (t->kind) {
@@ -171,11 +126,13 @@ Error NativeReader::Read(const TypeInfo* t, void* p, size_t depth) {
     }
     case Kind::kInt:
       if (!ReadVarint(&u)) return Fail("truncated integer");
-      if (!StoreInt(p, t->size, UnZigZag(u))) return Fail("integer out of range");
+      if (!FitsInt(UnZigZag(u), t->size)) return Fail("integer out of range");
+      StoreInt(p, t->size, UnZigZag(u));
       return {};
     case Kind::kUint:
       if (!ReadVarint(&u)) return Fail("truncated integer");
-      if (!StoreUint(p, t->size, u)) return Fail("integer out of range");
+      if (!FitsUint(u, t->size)) return Fail("integer out of range");
+      StoreUint(p, t->size, u);
       return {};
     case Kind::kFloat32:
     case Kind::kFloat64: {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "codec/json_text.h"
 #include "codec/json_value.h"
 
 namespace netrpc::codec {
@@ -106,25 +107,6 @@ const bj::value* Lookup(const bj::object& obj, const Member& m) {
   return &it->value();
 }
 
-const char* KindWord(const bj::value& v) {
-  switch (v.kind()) {
-    case bj::kind::bool_:
-      return "bool";
-    case bj::kind::int64:
-    case bj::kind::uint64:
-    case bj::kind::double_:
-      return "number";
-    case bj::kind::string:
-      return "string";
-    case bj::kind::array:
-      return "array";
-    case bj::kind::object:
-      return "object";
-    default:
-      return "null";
-  }
-}
-
 class JsonServerCodec final : public ServerCodec {
  public:
   explicit JsonServerCodec(const Limits& limits)
@@ -147,7 +129,7 @@ class JsonServerCodec final : public ServerCodec {
         // Go fails the whole header on a non-string method, and the connection ends.
         if (!v->is_string()) {
           return {0, Error(ErrorCode::kProtocol,
-                           std::string("jsonrpc: cannot unmarshal ") + KindWord(*v) +
+                           std::string("jsonrpc: cannot unmarshal ") + json::JsonKindWord(*v) +
                                " into Go struct field serverRequest.method of type string")};
         }
         if (Error e = DecodeJson(*v, Value{TypeOf<std::string>(), &method})) return {0, e};
@@ -179,7 +161,8 @@ class JsonServerCodec final : public ServerCodec {
     if (body.object == nullptr) return {};
     if (!has_params_) return Error(ErrorCode::kCodec, "jsonrpc: request body missing params");
     if (!params_.is_array()) {
-      return Error(ErrorCode::kCodec, std::string("json: cannot unmarshal ") + KindWord(params_) +
+      return Error(ErrorCode::kCodec, std::string("json: cannot unmarshal ") +
+                                          json::JsonKindWord(params_) +
                                           " into Go value of type [1]interface {}");
     }
     const bj::array& a = params_.get_array();
@@ -285,7 +268,7 @@ class JsonClientCodec final : public ClientCodec {
         } else if (v->is_int64() && v->get_int64() >= 0) {
           id = static_cast<uint64_t>(v->get_int64());
         } else {
-          std::string what = KindWord(*v);
+          std::string what = json::JsonKindWord(*v);
           if (v->is_number()) what += " " + std::string(m[0].raw);
           return {0, Error(ErrorCode::kProtocol,
                            "jsonrpc: cannot unmarshal " + what +

@@ -19,10 +19,11 @@ struct Arith {
 };
 NETRPC_SERVICE(Arith, Multiply);
 
-// EchoService is registered as "Echo" (a C++ method cannot share its class's name).
+// EchoService is registered as "Echo" (a C++ method cannot share its class's name). It takes
+// its argument by value and moves it into the reply, as Go's `*reply = args` shares a slice.
 struct EchoService {
-  netrpc::Error Echo(const netrpc::Bytes& in, netrpc::Bytes* out) {
-    *out = in;
+  netrpc::Error Echo(netrpc::Bytes in, netrpc::Bytes* out) {
+    *out = std::move(in);
     return {};
   }
 };

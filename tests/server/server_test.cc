@@ -108,6 +108,42 @@ TEST(Server, ReplyByValueCoroutineAndFuncHandlers) {
   EXPECT_EQ(r, -12);
 }
 
+// Tracked counts its copies, to show that a by-value handler's arguments are moved in.
+std::atomic<int> tracked_copies{0};
+struct Tracked {
+  std::string text;
+  Tracked() = default;
+  Tracked(const Tracked& o) : text(o.text) { ++tracked_copies; }
+  Tracked(Tracked&&) = default;
+  Tracked& operator=(const Tracked& o) {
+    text = o.text;
+    ++tracked_copies;
+    return *this;
+  }
+  Tracked& operator=(Tracked&&) = default;
+};
+NETRPC_STRUCT(Tracked, text);
+
+TEST(Server, ByValueArgumentsAreMovedIn) {
+  TestServer s;
+  ASSERT_FALSE(s.server().RegisterFunc("Tracked.Shout", [](Tracked in, Tracked* out) {
+    in.text += "!";
+    *out = std::move(in);
+    return netrpc::Error{};
+  }));
+  ASSERT_FALSE(s.server().RegisterFunc("Tracked.Echo",
+                                       [](Tracked in) -> netrpc::Result<Tracked> { return in; }));
+  auto client = MustDial(s.Address());
+  Tracked arg, reply;
+  arg.text = std::string(100000, 'x');
+  tracked_copies = 0;
+  ASSERT_FALSE(client->Call("Tracked.Shout", arg, &reply));
+  EXPECT_EQ(reply.text, arg.text + "!");
+  ASSERT_FALSE(client->Call("Tracked.Echo", arg, &reply));
+  EXPECT_EQ(reply.text, arg.text);
+  EXPECT_EQ(tracked_copies.load(), 0);
+}
+
 TEST(Server, NumCallsCountsPerMethod) {
   TestServer s;
   auto client = MustDial(s.Address());

@@ -67,6 +67,7 @@ struct ResultValue<Result<T>> {
 // Signature<Ret(P...)> classifies the four handler shapes net/rpc users can write:
 //   Error M(const Args&, Reply*)                 Result<Reply> M(const Args&)
 //   awaitable<Error> M(const Args&, Reply*)      awaitable<Result<Reply>> M(const Args&)
+// Args may also be taken by value, and is then moved in.
 template <class Sig>
 struct Signature {
   static constexpr bool kValid = false;
@@ -80,6 +81,7 @@ struct Signature<Ret(P1, P2)> {
       (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = false;
+  static constexpr bool kArgsByValue = !std::is_reference_v<P1>;
   using Args = std::remove_cvref_t<P1>;
   using Reply = std::remove_pointer_t<P2>;
 };
@@ -91,6 +93,7 @@ struct Signature<Ret(P1)> {
       (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = true;
+  static constexpr bool kArgsByValue = !std::is_reference_v<P1>;
   using Args = std::remove_cvref_t<P1>;
   using Reply = typename ResultValue<Out>::type;
 };
@@ -122,15 +125,24 @@ constexpr void CheckSignature() {
 }
 
 // Invoke calls fn with the slot's arguments; a handler's exception becomes an Error.
+// A handler that takes its arguments by value owns them: they are moved in, not copied, so
+// that `*reply = std::move(args)` echoes a payload without copying it.
 template <class S, class F>
 auto Invoke(F& fn, CallSlot& slot) {
-  auto& args = *static_cast<typename S::Args*>(slot.args);
+  auto& stored = *static_cast<typename S::Args*>(slot.args);
+  auto&& args = [&]() -> decltype(auto) {
+    if constexpr (S::kArgsByValue) {
+      return std::move(stored);
+    } else {
+      return stored;
+    }
+  }();
   auto* reply = static_cast<typename S::Reply*>(slot.reply);
   if constexpr (S::kReplyByValue) {
     (void)reply;
-    return fn(args);
+    return fn(std::forward<decltype(args)>(args));
   } else {
-    return fn(args, reply);
+    return fn(std::forward<decltype(args)>(args), reply);
   }
 }
 

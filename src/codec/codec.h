@@ -11,6 +11,7 @@
 
 #include "netrpc/describe.h"
 #include "netrpc/error.h"
+#include "types/borrowed.h"
 
 namespace netrpc::codec {
 
@@ -39,6 +40,13 @@ struct ReadResult {
   bool NeedMore() const { return consumed == 0 && !error; }
 };
 
+// Tail is the end of a large message that the transport reads from the socket straight into
+// the value being decoded, instead of into its buffer and then copying.
+struct Tail {
+  char* data = nullptr;
+  size_t size = 0;
+};
+
 // Threading: one reader calls the Read* methods in order while writers call Write* under
 // the connection's write lock, so the two sides may run at once on different threads;
 // state that both sides touch (JSON-RPC's id table) is the codec's to guard.
@@ -51,9 +59,32 @@ class ServerCodec {
   // bytes, before they are released; a null body.object skips it. An error here leaves the
   // stream in sync: the caller answers that one request with the error and reads on.
   virtual Error ReadRequestBody(Value body) = 0;
+  // Large requests may skip the read buffer (codecs that cannot keep the defaults).
+  // PeekRequest parses the header of a message at the start of `in` that has not all
+  // arrived, consuming nothing; it returns the message's size in bytes, or 0 when the header
+  // is not complete yet or the codec cannot read bodies in part.
+  virtual size_t PeekRequest(std::string_view in, RequestHeader* header) {
+    (void)in, (void)header;
+    return 0;
+  }
+  // ReadRequestPrefix then decodes that message's body from the part in `in`, if all that is
+  // missing is the end of a string or byte slice that ends the message: that value is sized
+  // and filled as far as `in` goes, *tail is the rest of it, and the message counts as read
+  // (consumed == in.size()). Otherwise it returns NeedMore or an error with nothing consumed
+  // and the stream unchanged; only body was written, and the caller discards it.
+  virtual ReadResult ReadRequestPrefix(std::string_view in, Value body, Tail* tail) {
+    (void)in, (void)body, (void)tail;
+    return {};
+  }
   // WriteResponse appends one response to out; when header.error is set, body is ignored.
-  // On error nothing is appended.
-  virtual Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) = 0;
+  // On error nothing is appended. With a non-null `borrowed`, a codec may list large strings
+  // and byte slices of body there instead of copying them (the native codec does); the
+  // caller then keeps body alive until they are sent.
+  virtual Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
+                              Borrowed* borrowed) = 0;
+  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) {
+    return WriteResponse(header, body, out, nullptr);
+  }
 };
 
 class ClientCodec {

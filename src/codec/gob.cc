@@ -225,7 +225,8 @@ class GobServerCodec final : public ServerCodec {
     return stream_.Read(in, Value{RequestType(), header});
   }
   Error ReadRequestBody(Value body) override { return stream_.ReadBody(body); }
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
+  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
+                      Borrowed*) override {  // never borrows: gob frames are built whole
     static const char kEmpty = 0;
     if (!header.error.empty()) body = ConstValue{InvalidRequestType(), &kEmpty};
     return stream_.Write(ConstValue{response_type_, &header}, body, out);

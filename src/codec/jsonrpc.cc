@@ -180,7 +180,8 @@ class JsonServerCodec final : public ServerCodec {
     return DecodeJson(a[0], body);
   }
 
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
+  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
+                      Borrowed*) override {  // never borrows: bytes travel as base64
     std::lock_guard lock(pending_mu_);
     auto it = pending_.find(header.seq);
     if (it == pending_.end()) {

@@ -59,23 +59,47 @@ class FrameReader {
     return {start + kFrameHeader + n, {}};
   }
 
+  // Partial sets *payload to the part of the next frame's payload that has arrived, when its
+  // length is known but not all of it is there, and returns the whole payload's size (else 0).
+  // Nothing is consumed: the frame is still the next one.
+  size_t Partial(std::string_view in, std::string_view* payload) const {
+    size_t start = preamble_seen_ ? 0 : kNativePreamble.size();
+    if (in.size() < start + kFrameHeader) return 0;
+    if (!preamble_seen_ && in.substr(0, start) != kNativePreamble) return 0;
+    uint32_t n;
+    std::memcpy(&n, in.data() + start, 4);
+    if (n > limits_.max_message_bytes || n == 0 || in.size() - start - kFrameHeader >= n) return 0;
+    *payload = in.substr(start + kFrameHeader);
+    return n;
+  }
+  // Skip accounts for a frame read in part as if Next had returned it.
+  void Skip() { preamble_seen_ = true; }
+
  private:
   const Limits& limits_;
   bool preamble_seen_;
 };
 
-// FrameWriter appends a frame whose length is patched in once the payload is written.
+// FrameWriter appends a frame whose length is patched in once the payload is written; the
+// length counts the bytes the payload borrowed, which are sent in their place.
 class FrameWriter {
  public:
-  FrameWriter(std::string* out, bool preamble) : out_(out), begin_(out->size()) {
+  FrameWriter(std::string* out, bool preamble, Borrowed* borrowed = nullptr)
+      : out_(out), borrowed_(borrowed), begin_(out->size()) {
+    if (borrowed_) {
+      spans_before_ = borrowed_->spans.size();
+      borrowed_before_ = borrowed_->bytes;
+    }
     if (preamble) out_->append(kNativePreamble);
     len_at_ = out_->size();
     out_->append(kFrameHeader, '\0');
   }
   Error Finish(const Limits& limits) {
     size_t n = out_->size() - len_at_ - kFrameHeader;
+    if (borrowed_) n += borrowed_->bytes - borrowed_before_;
     if (n > limits.max_message_bytes) {
       out_->resize(begin_);
+      if (borrowed_) borrowed_->Truncate(spans_before_);
       return TooLarge(n, limits.max_message_bytes);
     }
     uint32_t n32 = static_cast<uint32_t>(n);
@@ -85,8 +109,11 @@ class FrameWriter {
 
  private:
   std::string* out_;
+  Borrowed* borrowed_;
   size_t begin_;
   size_t len_at_;
+  size_t spans_before_ = 0;
+  size_t borrowed_before_ = 0;
 };
 
 class NativeServerCodec final : public ServerCodec {
@@ -97,31 +124,32 @@ class NativeServerCodec final : public ServerCodec {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
-    NativeReader reader(payload, limits_);
-    std::string_view kind;
-    uint64_t tag = 0;
-    if (!reader.ReadBytes(1, &kind) || kind[0] != kRequest) return {0, Malformed("not a request")};
-    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&tag)) {
-      return {0, Malformed("truncated request header")};
-    }
-    uint64_t id = tag >> 1;
-    if (tag & 1) {  // the name follows; a non-zero id asks us to remember it
-      uint64_t len = 0;
-      std::string_view name;
-      if (!reader.ReadVarint(&len) || !reader.ReadBytes(len, &name)) {
-        return {0, Malformed("truncated method name")};
-      }
-      header->service_method.assign(name);
-      if (id != 0) {
-        if (id != names_.size() + 1 || id > kMaxMethodIds) return {0, Malformed("bad method id")};
-        names_.emplace_back(name);
-      }
-    } else {
-      if (id == 0 || id > names_.size()) return {0, Malformed("unknown method id")};
-      header->service_method = names_[id - 1];
-    }
-    body_ = payload.substr(reader.Position());
+    size_t body_at = 0;
+    if (Error err = ParseHeader(payload, header, true, &body_at)) return {0, err};
+    body_ = payload.substr(body_at);
     return r;
+  }
+
+  size_t PeekRequest(std::string_view in, RequestHeader* header) override {
+    std::string_view part;
+    size_t whole = frames_.Partial(in, &part);
+    size_t body_at = 0;
+    if (whole == 0 || ParseHeader(part, header, false, &body_at)) return 0;
+    return in.size() - part.size() + whole;
+  }
+
+  ReadResult ReadRequestPrefix(std::string_view in, Value body, Tail* tail) override {
+    std::string_view part;
+    size_t whole = frames_.Partial(in, &part);
+    RequestHeader header;
+    size_t body_at = 0;
+    if (whole == 0 || ParseHeader(part, &header, false, &body_at)) return {};
+    *tail = {};
+    NativeReader reader(part.substr(body_at), whole - body_at, tail, limits_);
+    if (reader.ReadValue(body) || tail->data == nullptr) return {};
+    ParseHeader(part, &header, true, &body_at);  // now it counts: remember an interned name
+    frames_.Skip();
+    return {in.size(), {}};
   }
 
   Error ReadRequestBody(Value body) override {
@@ -130,17 +158,48 @@ class NativeServerCodec final : public ServerCodec {
     return reader.ReadValue(body);
   }
 
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out) override {
-    FrameWriter frame(out, false);
+  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
+                      Borrowed* borrowed) override {
+    FrameWriter frame(out, false, borrowed);
     out->push_back(static_cast<char>(kResponse));
     AppendVarint(header.seq, out);
     AppendVarint(header.error.size(), out);
     out->append(header.error);
-    if (header.error.empty() && body.object != nullptr) AppendNativeValue(body, out);
+    if (header.error.empty() && body.object != nullptr) AppendNativeValue(body, out, borrowed);
     return frame.Finish(limits_);
   }
 
  private:
+  // ParseHeader reads a request's header from the start of its payload; `commit` makes a
+  // newly interned method name count (a peek must not).
+  Error ParseHeader(std::string_view payload, RequestHeader* header, bool commit, size_t* body_at) {
+    NativeReader reader(payload, limits_);
+    std::string_view kind;
+    uint64_t tag = 0;
+    if (!reader.ReadBytes(1, &kind) || kind[0] != kRequest) return Malformed("not a request");
+    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&tag)) {
+      return Malformed("truncated request header");
+    }
+    uint64_t id = tag >> 1;
+    if (tag & 1) {  // the name follows; a non-zero id asks us to remember it
+      uint64_t len = 0;
+      std::string_view name;
+      if (!reader.ReadVarint(&len) || !reader.ReadBytes(len, &name)) {
+        return Malformed("truncated method name");
+      }
+      header->service_method.assign(name);
+      if (id != 0) {
+        if (id != names_.size() + 1 || id > kMaxMethodIds) return Malformed("bad method id");
+        if (commit) names_.emplace_back(name);
+      }
+    } else {
+      if (id == 0 || id > names_.size()) return Malformed("unknown method id");
+      header->service_method = names_[id - 1];
+    }
+    *body_at = reader.Position();
+    return {};
+  }
+
   Limits limits_;
   FrameReader frames_;
   std::vector<std::string> names_;  // method id - 1 → "Service.Method"

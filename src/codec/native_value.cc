@@ -15,62 +15,73 @@ uint64_t ZigZag(int64_t v) {
 }
 int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
 
-void Append(const TypeInfo* t, const void* p, std::string* out) {
-  switch (t->kind) {
-    case Kind::kBool:
-      out->push_back(*static_cast<const bool*>(p) ? 1 : 0);
-      return;
-    case Kind::kInt:
-      AppendVarint(ZigZag(LoadInt(p, t->size)), out);
-      return;
-    case Kind::kUint:
-      AppendVarint(LoadUint(p, t->size), out);
-      return;
-    case Kind::kFloat32:
-    case Kind::kFloat64:
-      out->append(static_cast<const char*>(p), t->size);
-      return;
-    case Kind::kString:
-    case Kind::kBytes: {
-      size_t n = t->seq.size(p);
-      AppendVarint(n, out);
-      out->append(t->seq.data(p), n);
-      return;
+// Encoder appends values to out; with a Borrowed list, large strings and byte slices are
+// listed there and left out of out (their length prefix stays in).
+struct Encoder {
+  std::string* out;
+  Borrowed* borrowed;
+
+  void Append(const TypeInfo* t, const void* p) {
+    switch (t->kind) {
+      case Kind::kBool:
+        out->push_back(*static_cast<const bool*>(p) ? 1 : 0);
+        return;
+      case Kind::kInt:
+        AppendVarint(ZigZag(LoadInt(p, t->size)), out);
+        return;
+      case Kind::kUint:
+        AppendVarint(LoadUint(p, t->size), out);
+        return;
+      case Kind::kFloat32:
+      case Kind::kFloat64:
+        out->append(static_cast<const char*>(p), t->size);
+        return;
+      case Kind::kString:
+      case Kind::kBytes: {
+        size_t n = t->seq.size(p);
+        AppendVarint(n, out);
+        if (borrowed != nullptr && n >= Borrowed::kMinSpan) {
+          borrowed->Add(out->size(), t->seq.data(p), n);
+        } else {
+          out->append(t->seq.data(p), n);
+        }
+        return;
+      }
+      case Kind::kVector: {
+        size_t n = t->seq.size(p);
+        AppendVarint(n, out);
+        const TypeInfo* e = t->elem();
+        void* base = const_cast<void*>(p);
+        for (size_t i = 0; i < n; ++i) Append(e, t->seq.at(base, i));
+        return;
+      }
+      case Kind::kMap: {
+        AppendVarint(t->map.size(p), out);
+        struct Ctx {
+          Encoder* enc;
+          const TypeInfo* k;
+          const TypeInfo* v;
+        } ctx{this, t->key(), t->elem()};
+        t->map.for_each(p, &ctx, [](void* c, const void* k, const void* v) {
+          auto* x = static_cast<Ctx*>(c);
+          x->enc->Append(x->k, k);
+          x->enc->Append(x->v, v);
+          return true;
+        });
+        return;
+      }
+      case Kind::kOptional: {
+        const void* inner = t->opt.get(p);
+        out->push_back(inner ? 1 : 0);
+        if (inner) Append(t->elem(), inner);
+        return;
+      }
+      case Kind::kStruct:
+        for (const FieldInfo& f : t->fields) Append(f.type(), f.get(const_cast<void*>(p)));
+        return;
     }
-    case Kind::kVector: {
-      size_t n = t->seq.size(p);
-      AppendVarint(n, out);
-      const TypeInfo* e = t->elem();
-      void* base = const_cast<void*>(p);
-      for (size_t i = 0; i < n; ++i) Append(e, t->seq.at(base, i), out);
-      return;
-    }
-    case Kind::kMap: {
-      AppendVarint(t->map.size(p), out);
-      struct Ctx {
-        const TypeInfo* k;
-        const TypeInfo* v;
-        std::string* out;
-      } ctx{t->key(), t->elem(), out};
-      t->map.for_each(p, &ctx, [](void* c, const void* k, const void* v) {
-        auto* x = static_cast<Ctx*>(c);
-        Append(x->k, k, x->out);
-        Append(x->v, v, x->out);
-        return true;
-      });
-      return;
-    }
-    case Kind::kOptional: {
-      const void* inner = t->opt.get(p);
-      out->push_back(inner ? 1 : 0);
-      if (inner) Append(t->elem(), inner, out);
-      return;
-    }
-    case Kind::kStruct:
-      for (const FieldInfo& f : t->fields) Append(f.type(), f.get(const_cast<void*>(p)), out);
-      return;
   }
-}
+};
 
 }  // namespace
 
@@ -85,7 +96,9 @@ void AppendVarintSlow(uint64_t v, std::string* out) {
   out->append(buf, n);
 }
 
-void AppendNativeValue(ConstValue v, std::string* out) { Append(v.type, v.object, out); }
+void AppendNativeValue(ConstValue v, std::string* out, Borrowed* borrowed) {
+  Encoder{out, borrowed}.Append(v.type, v.object);
+}
 
 bool NativeReader::ReadVarint(uint64_t* out) {
   uint64_t v = 0;
@@ -113,6 +126,20 @@ Error NativeReader::Fail(std::string_view what) const {
 }
 
 Error NativeReader::ReadValue(Value v) { return Read(v.type, v.object, 0); }
+
+bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
+  // n is bounded: it must end exactly at the end of the whole message, whose size the
+  // frame reader checked against the limit.
+  if (tail_ == nullptr || tail_->data != nullptr || n != whole_ - pos_) return false;
+  size_t have = Remaining();
+  t->seq.resize(p, n);
+  char* data = const_cast<char*>(t->seq.data(p));
+  std::memcpy(data, in_.data() + pos_, have);
+  tail_->data = data + have;
+  tail_->size = n - have;
+  pos_ = in_.size();
+  return true;
+}
 
 Error NativeReader::Read(const TypeInfo* t, void* p, size_t depth) {
   if (depth > limits_.max_depth) return Fail("nesting deeper than the limit");
@@ -144,7 +171,9 @@ Error NativeReader::Read(const TypeInfo* t, void* p, size_t depth) {
     case Kind::kString:
     case Kind::kBytes: {
       std::string_view b;
-      if (!ReadVarint(&u) || !ReadBytes(u, &b)) return Fail("truncated string");
+      if (!ReadVarint(&u)) return Fail("truncated string");
+      if (u > Remaining() && ReadTail(t, p, u)) return {};
+      if (!ReadBytes(u, &b)) return Fail("truncated string");
       t->seq.assign(p, b.data(), b.size());
       return {};
     }

@@ -9,13 +9,19 @@
 
 namespace netrpc::codec {
 
-// AppendNativeValue appends the encoding of v to out.
-void AppendNativeValue(ConstValue v, std::string* out);
+// AppendNativeValue appends the encoding of v to out. With `borrowed`, strings and byte
+// slices of at least Borrowed::kMinSpan bytes are listed there instead of copied.
+void AppendNativeValue(ConstValue v, std::string* out, Borrowed* borrowed = nullptr);
 
 // NativeReader decodes values from a byte span it never reads past.
 class NativeReader {
  public:
   NativeReader(std::string_view in, const Limits& limits) : in_(in), limits_(limits) {}
+  // In part: `in` is the start of a `whole`-byte encoding. A string or byte slice that
+  // reaches exactly to the end of it is sized in full, filled as far as `in` goes, and the
+  // rest of its bytes are left for the caller in *tail.
+  NativeReader(std::string_view in, size_t whole, Tail* tail, const Limits& limits)
+      : in_(in), limits_(limits), whole_(whole), tail_(tail) {}
 
   Error ReadValue(Value v);
   bool ReadVarint(uint64_t* out);
@@ -27,9 +33,13 @@ class NativeReader {
   Error Read(const TypeInfo* t, void* object, size_t depth);
   Error Fail(std::string_view what) const;
 
+  bool ReadTail(const TypeInfo* t, void* object, uint64_t n);
+
   std::string_view in_;
   size_t pos_ = 0;
   const Limits& limits_;
+  size_t whole_ = 0;
+  Tail* tail_ = nullptr;
 };
 
 void AppendVarintSlow(uint64_t v, std::string* out);

@@ -42,6 +42,7 @@ asio::awaitable<void> ServerConn::Run() {
       if (r.NeedMore()) break;
       Dispatch(header);
       buffer.Consume(r.consumed);
+      large_tried_ = false;
     }
     if (err) break;
     if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kNativePreamble.size() + 16) {
@@ -51,6 +52,11 @@ asio::awaitable<void> ServerConn::Run() {
       break;
     }
     co_await WaitForRoom();
+    if (!large_tried_ && buffer.Size() > 0) {
+      bool started = false;
+      err = co_await ReadLarge(&started);
+      if (err || started) continue;
+    }
     err = co_await Read();
   }
   if (err.code() != ErrorCode::kUnexpectedEof) {
@@ -116,6 +122,38 @@ asio::awaitable<Error> ServerConn::Read() {
   co_return err;
 }
 
+asio::awaitable<Error> ServerConn::ReadLarge(bool* started) {
+  // Below this, reading through the buffer and copying costs less than the extra steps.
+  constexpr size_t kMinLarge = 256 * 1024;
+  auto& buffer = stream_->Buffer();
+  codec::RequestHeader header;
+  size_t size = codec_->PeekRequest(buffer.Data(), &header);
+  if (size == 0) co_return Error{};  // not yet known; look again after the next read
+  large_tried_ = true;               // one look per message: a refusal is final
+  Error lookup_err;
+  Method* method = size >= kMinLarge ? FindMethod(header.service_method, &lookup_err) : nullptr;
+  if (method == nullptr) co_return Error{};  // the usual path answers unknown methods
+  std::unique_ptr<detail::CallSlot> slot = method->stub.new_slot();
+  codec::Tail tail;
+  codec::ReadResult r =
+      codec_->ReadRequestPrefix(buffer.Data(), {method->stub.args_type, slot->args}, &tail);
+  if (r.consumed == 0) co_return Error{};  // not a tail read: buffer it all after all
+  buffer.Consume(r.consumed);
+  large_tried_ = false;
+  while (tail.size > 0) {
+    size_t n = 0;
+    Error err = co_await stream_->ReadSome(tail.data, tail.size, &n);
+    last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                        std::memory_order_relaxed);
+    if (err) co_return err;
+    tail.data += n;
+    tail.size -= n;
+  }
+  *started = true;
+  Start(method, std::move(slot), header);
+  co_return Error{};
+}
+
 asio::awaitable<void> ServerConn::WaitForRoom() {
   // Polling is only reached under overload, and then a few wake-ups a millisecond cost less
   // than a notification on every reply of the fast path.
@@ -158,21 +196,20 @@ Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
   return err;
 }
 
+Method* ServerConn::FindMethod(const std::string& service_method, Error* err) {
+  for (auto& [name, m] : method_cache_) {
+    if (name == service_method) return m;
+  }
+  Method* method = ctx_.services->Lookup(service_method, err);
+  if (method != nullptr && method_cache_.size() < kMethodCacheSize) {
+    method_cache_.emplace_back(service_method, method);
+  }
+  return method;
+}
+
 void ServerConn::Dispatch(codec::RequestHeader& header) {
   Error err;
-  Method* method = nullptr;
-  for (auto& [name, m] : method_cache_) {
-    if (name == header.service_method) {
-      method = m;
-      break;
-    }
-  }
-  if (method == nullptr) {
-    method = ctx_.services->Lookup(header.service_method, &err);
-    if (method != nullptr && method_cache_.size() < kMethodCacheSize) {
-      method_cache_.emplace_back(header.service_method, method);
-    }
-  }
+  Method* method = FindMethod(header.service_method, &err);
   if (method == nullptr) {
     codec_->ReadRequestBody({});  // keep a stateful stream in step; the body is not needed
     WriteReply(header.seq, header.service_method, err, {});
@@ -184,6 +221,11 @@ void ServerConn::Dispatch(codec::RequestHeader& header) {
                Error("rpc: server cannot decode request: " + body_err.message()), {});
     return;
   }
+  Start(method, std::move(slot), header);
+}
+
+void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                       const codec::RequestHeader& header) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
   method->num_calls.fetch_add(1, std::memory_order_relaxed);
@@ -239,7 +281,10 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
 void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
                         std::shared_ptr<Watchdog> watchdog) {
   if (watchdog == nullptr || !watchdog->answered.exchange(true)) {
-    WriteReply(slot->seq, slot->service_method, err, {method->stub.reply_type, slot->reply});
+    // The reply may be sent straight from the slot, which the stream then keeps until then.
+    uint64_t seq = slot->seq;
+    const std::string& service_method = slot->service_method;
+    WriteReply(seq, service_method, err, {method->stub.reply_type, slot->reply}, &slot);
   }
   if (watchdog) {  // the timer lives on the strand; stop it there
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
@@ -248,17 +293,20 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
 }
 
 void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
-                            ConstValue body) {
-  Error write_err = stream_->WriteWith([&](std::string* out) {
+                            ConstValue body, std::unique_ptr<detail::CallSlot>* owner) {
+  auto encode = [&](std::string* out, Borrowed* borrowed) {
     codec::ResponseHeader header{service_method, seq, err ? err.message() : std::string()};
     if (err && header.error.empty()) header.error = "error";  // an empty string means success
-    Error e = codec_->WriteResponse(header, body, out);
+    Error e = codec_->WriteResponse(header, body, out, borrowed);
     if (e) {  // the reply could not be encoded: the caller still gets an answer
       header.error = "rpc: server cannot encode reply: " + e.message();
       e = codec_->WriteResponse(header, {}, out);
     }
     return e;
-  });
+  };
+  Error write_err =
+      owner != nullptr ? stream_->WriteBorrowing(*owner, encode)
+                       : stream_->WriteWith([&](std::string* out) { return encode(out, nullptr); });
   if (write_err && !stream_->Closed()) Log("writing response: " + write_err.message());
 }
 

@@ -46,16 +46,24 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   boost::asio::awaitable<Error> ChooseCodec();
   boost::asio::awaitable<void> WaitForRoom();
   boost::asio::awaitable<Error> Read();
+  // ReadLarge reads a large request whose start is buffered by decoding what has arrived and
+  // reading the rest of its last string or byte slice straight into it (*started then).
+  boost::asio::awaitable<Error> ReadLarge(bool* started);
   // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
   void Dispatch(codec::RequestHeader& header);
+  Method* FindMethod(const std::string& service_method, Error* err);
+  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
+             const codec::RequestHeader& header);
   struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
+  // WriteReply queues one reply. Given the slot that holds body as `owner`, large parts of
+  // the body may be sent from it without a copy, and the slot is then taken.
   void WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
-                  ConstValue body);
+                  ConstValue body, std::unique_ptr<detail::CallSlot>* owner = nullptr);
   void ReadingDone();
   void CloseWhenFlushed();
 
@@ -67,6 +75,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
+  bool large_tried_ = false;  // ReadLarge looked at the message now at the buffer's start
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.
   static constexpr size_t kMethodCacheSize = 8;

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
+#include <limits>
 
 namespace netrpc::transport {
 
@@ -18,6 +19,14 @@ constexpr size_t kReadChunk = 64 * 1024;
 // A drained send buffer keeps its capacity up to this, so that a connection streaming MiB
 // replies does not reallocate and copy its queue on every batch; beyond it, it is released.
 constexpr size_t kKeepSendCapacity = 16u << 20;
+
+// WholeBatch lets each write system call take everything still queued. Asio's transfer_all
+// offers at most 64 KiB per call, which made a 1 MiB reply 16 sendmsg calls and epoll waits.
+struct WholeBatch {
+  size_t operator()(const boost::system::error_code& ec, size_t) const {
+    return ec ? 0 : std::numeric_limits<size_t>::max();
+  }
+};
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket)
@@ -43,9 +52,20 @@ asio::awaitable<Error> Stream::ReadMore() {
   co_return Error{};
 }
 
+asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
+  auto [ec, k] =
+      co_await socket_.async_read_some(asio::buffer(p, n), asio::as_tuple(asio::use_awaitable));
+  *got = k;
+  if (ec) {
+    if (ec == asio::error::eof) co_return Error(ErrorCode::kUnexpectedEof, "EOF");
+    co_return Error(ErrorCode::kIo, ec.message());
+  }
+  co_return Error{};
+}
+
 size_t Stream::QueuedBytes() {
   std::lock_guard lock(write_mu_);
-  return queued_.size();
+  return queued_.size() + queued_borrowed_.bytes;
 }
 
 Error Stream::KickLocked(std::unique_lock<std::mutex>& lock) {
@@ -68,22 +88,37 @@ void Stream::Flush() {
       return;
     }
     std::swap(queued_, sending_);
+    std::swap(queued_borrowed_, sending_borrowed_);
+    std::swap(queued_owners_, sending_owners_);
   }
-  asio::async_write(socket_, asio::buffer(sending_),
-                    asio::bind_executor(strand_, [self = shared_from_this()](
-                                                     boost::system::error_code ec, size_t) {
-                      self->sending_.clear();
-                      if (self->sending_.capacity() > kKeepSendCapacity) {
-                        std::string().swap(self->sending_);
-                      }
-                      if (ec) {
-                        if (self->on_write_error_) {
-                          self->on_write_error_(Error(ErrorCode::kIo, "write: " + ec.message()));
-                        }
-                        self->Close();
-                      }
-                      self->Flush();
-                    }));
+  auto done = asio::bind_executor(
+      strand_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
+        self->sending_.clear();
+        if (self->sending_.capacity() > kKeepSendCapacity) std::string().swap(self->sending_);
+        self->sending_borrowed_.Clear();
+        self->sending_owners_.clear();  // the borrowed values are sent: let them go
+        self->gather_.clear();
+        if (ec) {
+          if (self->on_write_error_) {
+            self->on_write_error_(Error(ErrorCode::kIo, "write: " + ec.message()));
+          }
+          self->Close();
+        }
+        self->Flush();
+      });
+  if (sending_borrowed_.spans.empty()) {
+    asio::async_write(socket_, asio::buffer(sending_), WholeBatch{}, std::move(done));
+    return;
+  }
+  // Interleave the encoded bytes with the spans borrowed between them: one gather write.
+  size_t at = 0;
+  for (const Borrowed::Span& span : sending_borrowed_.spans) {
+    if (span.at > at) gather_.emplace_back(sending_.data() + at, span.at - at);
+    gather_.emplace_back(span.data, span.size);
+    at = span.at;
+  }
+  if (at < sending_.size()) gather_.emplace_back(sending_.data() + at, sending_.size() - at);
+  asio::async_write(socket_, gather_, WholeBatch{}, std::move(done));
 }
 
 void Stream::WhenFlushed(std::function<void()> fn) {

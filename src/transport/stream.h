@@ -10,9 +10,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "netrpc/error.h"
 #include "transport/read_buffer.h"
+#include "types/borrowed.h"
 
 namespace netrpc::transport {
 
@@ -28,6 +30,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   // ReadMore appends what the socket has to Buffer(); call it only from the read coroutine.
   boost::asio::awaitable<Error> ReadMore();
+  // ReadSome reads what the socket has, up to n bytes, into p (past the buffer: a large
+  // message's tail goes straight into its value); same caller rule.
+  boost::asio::awaitable<Error> ReadSome(char* p, size_t n, size_t* got);
 
   // WriteWith runs encode(out) under the write lock, then makes sure a flush is on its way.
   // The lock orders encoding with sending, which stateful codecs (gob) need.
@@ -38,6 +43,19 @@ class Stream : public std::enable_shared_from_this<Stream> {
     if (Error err = encode(&queued_)) return err;
     return KickLocked(lock);
   }
+  // WriteBorrowing is WriteWith for an encoder that may borrow large spans of a value rather
+  // than copy them: encode(out, borrowed). If it borrowed, `owner` (a unique_ptr or
+  // shared_ptr to what holds the value) is taken and kept until those bytes are sent.
+  template <class Owner, class F>
+  Error WriteBorrowing(Owner& owner, F&& encode) {
+    std::unique_lock lock(write_mu_);
+    if (closed_) return Error(ErrorCode::kIo, "connection closed");
+    size_t spans = queued_borrowed_.spans.size();
+    if (Error err = encode(&queued_, &queued_borrowed_)) return err;
+    if (queued_borrowed_.spans.size() != spans) queued_owners_.emplace_back(std::move(owner));
+    return KickLocked(lock);
+  }
+  // QueuedBytes counts what waits to be sent, borrowed bytes included.
   size_t QueuedBytes();
 
   // ShutdownRead makes a pending ReadMore see end-of-stream; queued writes still go out.
@@ -61,12 +79,19 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::string remote_;
   ReadBuffer buffer_;
 
-  std::mutex write_mu_;  // guards queued_, writing_, closed_, flushed_waiters_
+  std::mutex write_mu_;  // guards queued_*, writing_, closed_, flushed_waiters_
   std::string queued_;
+  Borrowed queued_borrowed_;
+  std::vector<std::shared_ptr<void>> queued_owners_;
   bool writing_ = false;
   bool closed_ = false;
   std::vector<std::function<void()>> flushed_waiters_;
-  std::string sending_;  // owned by the flusher on the strand
+  // Owned by the flusher on the strand: the batch being written, and its gather list when it
+  // borrowed spans.
+  std::string sending_;
+  Borrowed sending_borrowed_;
+  std::vector<std::shared_ptr<void>> sending_owners_;
+  std::vector<boost::asio::const_buffer> gather_;
   std::function<void(const Error&)> on_write_error_;
 };
 

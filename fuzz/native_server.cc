@@ -8,14 +8,14 @@
 using namespace netrpc::codec;
 using namespace fuzz;
 
-// RunWithTails feeds the input `split` bytes at a time and, like ServerConn::ReadLarge, tries
+// RunWithTails feeds the input `step` bytes at a time and, like ServerConn::ReadLarge, tries
 // once per message to decode its prefix and copy the rest straight into the value.
-RunResult RunWithTails(const uint8_t* data, size_t size, size_t split) {
+RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
   auto codec = NewNativeServerCodec(FuzzLimits());
   std::string_view all(reinterpret_cast<const char*>(data), size);
   RunResult res;
   RequestHeader header;
-  size_t avail = std::max<size_t>(split, 1);
+  size_t avail = step;
   bool tried = false;
   for (;;) {
     std::string_view in = all.substr(res.consumed, std::min(avail, size) - res.consumed);
@@ -63,7 +63,7 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t split) {
       }
     }
     if (avail >= size) return res;
-    avail += std::max<size_t>(split, 1);
+    avail += step;
   }
 }
 

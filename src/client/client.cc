@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
+#include <cstring>
 
 #include "client/client_core.h"
 #include "codec/gob.h"
@@ -211,8 +212,14 @@ asio::awaitable<void> ClientCore::ReadLoop() {
         Complete(*call, body_err);
       }
       buffer.Consume(r.consumed);
+      large_tried_ = false;
     }
     if (err) break;
+    if (!large_tried_ && buffer.Size() > 0) {
+      bool read = false;
+      err = co_await ReadLargeResponse(&read);
+      if (err || read) continue;
+    }
     if (buffer.Size() > limits_.max_message_bytes + 64) {
       err = Error(ErrorCode::kTooLarge, "response exceeds the message size limit");
       break;
@@ -228,6 +235,61 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
   FailAll(closing ? ErrShutdown : err);
   stream->Close();
+}
+
+// ReadLargeResponse reads a large reply whose start is buffered and whose last value is a
+// string or byte slice: the rest of that value goes from the socket into a staged string,
+// which the reply then takes whole. The call stays in the pending table meanwhile, so its
+// deadline and Cancel work as usual; if it is gone by the end, the staged value is dropped.
+asio::awaitable<Error> ClientCore::ReadLargeResponse(bool* read) {
+  constexpr size_t kMinLarge = 256 * 1024;  // below it, buffering and copying costs less
+  auto& buffer = stream_->Buffer();
+  codec::ResponseHeader header;
+  size_t size = codec_->PeekResponse(buffer.Data(), &header);
+  if (size == 0) co_return Error{};  // not yet known; look again after the next read
+  large_tried_ = true;               // one look per message: a refusal is final
+  if (size < kMinLarge || !header.error.empty()) co_return Error{};
+  const TypeInfo* type = nullptr;
+  {
+    std::lock_guard lock(mu_);
+    const Call* call = pending_.Find(header.seq);
+    if (call == nullptr || call->reply_.object == nullptr) co_return Error{};
+    type = call->reply_.type;
+  }
+  codec::TailPlan plan;
+  if (!codec_->PlanResponseTail(buffer.Data(), type, &plan)) co_return Error{};
+  Bytes staged_bytes;
+  std::string staged_string;
+  char* data;
+  if (plan.kind == Kind::kBytes) {
+    staged_bytes.resize(plan.size);
+    data = reinterpret_cast<char*>(staged_bytes.data());
+  } else {
+    staged_string.resize(plan.size);
+    data = staged_string.data();
+  }
+  std::string_view in = buffer.Data();
+  std::memcpy(data, in.data() + in.size() - plan.have, plan.have);
+  for (size_t at = plan.have; at < plan.size;) {
+    size_t n = 0;
+    if (Error err = co_await stream_->ReadSome(data + at, plan.size - at, &n)) co_return err;
+    at += n;
+  }
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mu_);
+    call = pending_.Take(header.seq);
+  }
+  void* staged = plan.kind == Kind::kBytes ? static_cast<void*>(&staged_bytes) : &staged_string;
+  Error body_err = codec_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged);
+  buffer.Consume(buffer.Size());  // all of it was this message's start
+  large_tried_ = false;
+  *read = true;
+  if (call) {
+    if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
+    Complete(*call, body_err);
+  }
+  co_return Error{};
 }
 
 void ClientCore::FailAll(const Error& err) {

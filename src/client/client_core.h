@@ -42,6 +42,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
  private:
   Error Begin(boost::asio::ip::tcp::socket socket, std::string_view already_read = {});
   boost::asio::awaitable<void> ReadLoop();
+  boost::asio::awaitable<Error> ReadLargeResponse(bool* read);
   void ArmTimer();
   void OnTimer();
   void FailAll(const Error& err);
@@ -52,6 +53,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::shared_ptr<transport::Stream> stream_;
   std::unique_ptr<codec::ClientCodec> codec_;
   std::unique_ptr<boost::asio::steady_timer> timer_;  // used on the loop thread only
+  bool large_tried_ = false;  // read loop only: ReadLargeResponse looked at the next message
 
   std::mutex mu_;  // guards everything below
   uint64_t next_seq_ = 0;

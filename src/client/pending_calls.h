@@ -32,6 +32,12 @@ class PendingCalls {
     if (e->has_deadline) e->deadline = deadlines_.emplace(deadline, seq);
   }
 
+  // Find returns the call without taking it: only to look at it under the table's lock.
+  const Call* Find(uint64_t seq) const {
+    auto it = calls_.find(seq);
+    return it == calls_.end() ? nullptr : it->second.call.get();
+  }
+
   // Take removes and returns the call; a late reply or a second timeout then finds nothing.
   std::shared_ptr<Call> Take(uint64_t seq) {
     auto it = calls_.find(seq);

@@ -47,6 +47,15 @@ struct Tail {
   size_t size = 0;
 };
 
+// TailPlan describes a large response's last value, a string or byte slice still arriving:
+// the client reads it into a staged std::string or Bytes of `size` bytes, whose first `have`
+// bytes are the last bytes of what arrived so far, then hands it over whole.
+struct TailPlan {
+  Kind kind = Kind::kBytes;  // kString (stage a std::string) or kBytes (stage a Bytes)
+  size_t size = 0;
+  size_t have = 0;
+};
+
 // Threading: one reader calls the Read* methods in order while writers call Write* under
 // the connection's write lock, so the two sides may run at once on different threads;
 // state that both sides touch (JSON-RPC's id table) is the codec's to guard.
@@ -94,6 +103,27 @@ class ClientCodec {
   virtual Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) = 0;
   virtual ReadResult ReadResponse(std::string_view in, ResponseHeader* header) = 0;
   virtual Error ReadResponseBody(Value body) = 0;
+  // Large responses may skip the read buffer. The reply belongs to the caller until the call
+  // is taken from the pending table, so nothing is decoded into it before the whole message
+  // is there; the tail is staged instead. PeekResponse is PeekRequest's twin.
+  virtual size_t PeekResponse(std::string_view in, ResponseHeader* header) {
+    (void)in, (void)header;
+    return 0;
+  }
+  // PlanResponseTail checks, writing nothing, that the body of that message would decode as
+  // `type` with only the end of its last value, a string or byte slice, missing.
+  virtual bool PlanResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) {
+    (void)in, (void)type, (void)plan;
+    return false;
+  }
+  // ReadResponseStaged reads that message: `in` is what arrived before the tail was staged,
+  // *staged (a std::string or Bytes, per the plan) the tail value whole, which is swapped
+  // into body; a null body.object skips the body. The message then counts as read, all of
+  // `in` with it, even when the body fails to decode (as with ReadResponseBody).
+  virtual Error ReadResponseStaged(std::string_view in, Value body, void* staged) {
+    (void)in, (void)body, (void)staged;
+    return Error(ErrorCode::kProtocol, "this codec cannot stage a response");
+  }
 };
 
 }  // namespace netrpc::codec

@@ -240,18 +240,48 @@ class NativeClientCodec final : public ClientCodec {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
-    NativeReader reader(payload, limits_);
-    std::string_view kind, error;
-    uint64_t len = 0;
-    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse)
-      return {0, Malformed("not a response")};
-    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&len) ||
-        !reader.ReadBytes(len, &error)) {
-      return {0, Malformed("truncated response header")};
-    }
-    header->error.assign(error);
-    body_ = payload.substr(reader.Position());
+    size_t body_at = 0;
+    if (Error err = ParseHeader(payload, header, &body_at)) return {0, err};
+    body_ = payload.substr(body_at);
     return r;
+  }
+
+  size_t PeekResponse(std::string_view in, ResponseHeader* header) override {
+    std::string_view part;
+    size_t whole = frames_.Partial(in, &part);
+    size_t body_at = 0;
+    if (whole == 0 || ParseHeader(part, header, &body_at)) return 0;
+    return in.size() - part.size() + whole;
+  }
+
+  bool PlanResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) override {
+    std::string_view part;
+    size_t whole = frames_.Partial(in, &part);
+    ResponseHeader header;
+    size_t body_at = 0;
+    if (whole == 0 || ParseHeader(part, &header, &body_at) || !header.error.empty()) return false;
+    Tail unused;
+    NativeReader reader(part.substr(body_at), whole - body_at, &unused, limits_);
+    *plan = {};
+    return reader.PlanTail(type, plan);
+  }
+
+  Error ReadResponseStaged(std::string_view in, Value body, void* staged) override {
+    std::string_view part;
+    size_t whole = frames_.Partial(in, &part);
+    frames_.Skip();  // the message counts as read, whatever its body holds
+    ResponseHeader header;
+    size_t body_at = 0;
+    if (whole == 0 || ParseHeader(part, &header, &body_at)) {
+      return Malformed("staged response without its start");
+    }
+    if (body.object == nullptr) return {};
+    Tail taken;
+    NativeReader reader(part.substr(body_at), whole - body_at, &taken, limits_);
+    reader.SetStaged(staged);
+    if (Error err = reader.ReadValue(body)) return err;
+    if (taken.data == nullptr) return Malformed("staged value not where planned");
+    return {};
   }
 
   Error ReadResponseBody(Value body) override {
@@ -261,6 +291,20 @@ class NativeClientCodec final : public ClientCodec {
   }
 
  private:
+  Error ParseHeader(std::string_view payload, ResponseHeader* header, size_t* body_at) {
+    NativeReader reader(payload, limits_);
+    std::string_view kind, error;
+    uint64_t len = 0;
+    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse) return Malformed("not a response");
+    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&len) ||
+        !reader.ReadBytes(len, &error)) {
+      return Malformed("truncated response header");
+    }
+    header->error.assign(error);
+    *body_at = reader.Position();
+    return {};
+  }
+
   Limits limits_;
   FrameReader frames_;
   bool preamble_sent_ = false;

@@ -120,6 +120,61 @@ bool NativeReader::ReadBytes(size_t n, std::string_view* out) {
   return true;
 }
 
+bool NativeReader::PlanTail(const TypeInfo* t, TailPlan* plan) {
+  return tail_ != nullptr && Skip(t, 0, plan) && plan->size != 0;
+}
+
+// Skip is Read without storing: the same checks, so that a plan that succeeds means the
+// decode will, and the first string or byte slice cut off at the end of the input must end
+// the whole message, as ReadTail requires.
+bool NativeReader::Skip(const TypeInfo* t, size_t depth, TailPlan* plan) {
+  if (depth > limits_.max_depth || plan->size != 0) return false;  // nothing after the tail
+  uint64_t u = 0;
+  std::string_view b;
+  switch (t->kind) {
+    case Kind::kBool:
+    case Kind::kOptional:
+      if (!ReadBytes(1, &b) || static_cast<uint8_t>(b[0]) > 1) return false;
+      return t->kind == Kind::kBool || b[0] == 0 || Skip(t->elem(), depth + 1, plan);
+    case Kind::kInt:
+      return ReadVarint(&u) && FitsInt(UnZigZag(u), t->size);
+    case Kind::kUint:
+      return ReadVarint(&u) && FitsUint(u, t->size);
+    case Kind::kFloat32:
+    case Kind::kFloat64:
+      return ReadBytes(t->size, &b);
+    case Kind::kString:
+    case Kind::kBytes:
+      if (!ReadVarint(&u)) return false;
+      if (u > Remaining()) {
+        if (u != whole_ - pos_) return false;
+        *plan = {t->kind, u, Remaining()};
+        pos_ = in_.size();
+        return true;
+      }
+      return ReadBytes(u, &b);
+    case Kind::kVector: {
+      if (!ReadVarint(&u) || u > Remaining()) return false;
+      for (size_t i = 0; i < u; ++i) {
+        if (!Skip(t->elem(), depth + 1, plan)) return false;
+      }
+      return true;
+    }
+    case Kind::kMap:
+      if (!ReadVarint(&u) || u > Remaining() / 2) return false;
+      for (size_t i = 0; i < u; ++i) {
+        if (!Skip(t->key(), depth + 1, plan) || !Skip(t->elem(), depth + 1, plan)) return false;
+      }
+      return true;
+    case Kind::kStruct:
+      for (const FieldInfo& f : t->fields) {
+        if (!Skip(f.type(), depth + 1, plan)) return false;
+      }
+      return true;
+  }
+  return false;
+}
+
 Error NativeReader::Fail(std::string_view what) const {
   return Error(ErrorCode::kCodec,
                "native: " + std::string(what) + " at byte " + std::to_string(pos_));
@@ -132,6 +187,19 @@ bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
   // frame reader checked against the limit.
   if (tail_ == nullptr || tail_->data != nullptr || n != whole_ - pos_) return false;
   size_t have = Remaining();
+  if (staged_ != nullptr) {  // the value arrived whole elsewhere: take it
+    bool fits = t->kind == Kind::kBytes ? static_cast<Bytes*>(staged_)->size() == n
+                                        : static_cast<std::string*>(staged_)->size() == n;
+    if (!fits) return false;
+    if (t->kind == Kind::kBytes) {
+      static_cast<Bytes*>(p)->swap(*static_cast<Bytes*>(staged_));
+    } else {
+      static_cast<std::string*>(p)->swap(*static_cast<std::string*>(staged_));
+    }
+    tail_->data = static_cast<char*>(p);  // marks the tail as taken
+    pos_ = in_.size();
+    return true;
+  }
   t->seq.resize(p, n);
   char* data = const_cast<char*>(t->seq.data(p));
   std::memcpy(data, in_.data() + pos_, have);

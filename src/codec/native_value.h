@@ -24,6 +24,12 @@ class NativeReader {
       : in_(in), limits_(limits), whole_(whole), tail_(tail) {}
 
   Error ReadValue(Value v);
+  // PlanTail walks the encoding of a `t` without storing anything, in part mode, and says
+  // whether it ends in a string or byte slice cut off by the end of `in`.
+  bool PlanTail(const TypeInfo* t, TailPlan* plan);
+  // In part mode, SetStaged makes the tail value come whole from *staged (a std::string or
+  // Bytes, per the kind) by swapping, instead of being sized and filled.
+  void SetStaged(void* staged) { staged_ = staged; }
   bool ReadVarint(uint64_t* out);
   bool ReadBytes(size_t n, std::string_view* out);
   size_t Remaining() const { return in_.size() - pos_; }
@@ -34,12 +40,14 @@ class NativeReader {
   Error Fail(std::string_view what) const;
 
   bool ReadTail(const TypeInfo* t, void* object, uint64_t n);
+  bool Skip(const TypeInfo* t, size_t depth, TailPlan* plan);
 
   std::string_view in_;
   size_t pos_ = 0;
   const Limits& limits_;
   size_t whole_ = 0;
   Tail* tail_ = nullptr;
+  void* staged_ = nullptr;
 };
 
 void AppendVarintSlow(uint64_t v, std::string* out);

@@ -409,3 +409,56 @@ TEST(NativeFrame, TailMustEndTheMessage) {
 }
 
 }  // namespace
+
+struct Labeled {
+  std::string Label;
+  std::string Text;
+  bool operator==(const Labeled&) const = default;
+};
+NETRPC_STRUCT(Labeled, Label, Text);
+
+// A client plans a large response's tail without touching the reply, stages it, and the reply
+// takes the staged value whole.
+TEST(NativeFrame, LargeResponseTailIsStagedThenTaken) {
+  auto server = netrpc::codec::NewNativeServerCodec({});
+  Labeled sent{"label", std::string(400000, 't')};
+  sent.Text[399999] = 'z';
+  std::string wire;
+  ASSERT_FALSE(server->WriteResponse({"S.M", 7, ""}, {TypeOf<Labeled>(), &sent}, &wire));
+  ASSERT_FALSE(server->WriteResponse({"S.M", 8, ""}, {TypeOf<Labeled>(), &sent}, &wire));
+  size_t one = wire.size() / 2;
+
+  auto client = netrpc::codec::NewNativeClientCodec({});
+  netrpc::codec::ResponseHeader h;
+  std::string_view part = std::string_view(wire).substr(0, 5000);
+  ASSERT_EQ(client->PeekResponse(part, &h), one);
+  EXPECT_EQ(h.seq, 7u);
+  netrpc::codec::TailPlan plan;
+  EXPECT_FALSE(client->PlanResponseTail(part, TypeOf<Inner>(), &plan));  // wrong shape
+  ASSERT_TRUE(client->PlanResponseTail(part, TypeOf<Labeled>(), &plan));
+  EXPECT_EQ(plan.kind, netrpc::Kind::kString);
+  EXPECT_EQ(plan.size, sent.Text.size());
+  std::string staged(plan.size, '\0');
+  std::memcpy(staged.data(), part.data() + part.size() - plan.have, plan.have);
+  std::memcpy(staged.data() + plan.have, wire.data() + part.size(), plan.size - plan.have);
+  const char* staged_data = staged.data();
+  Labeled got{"old", "old"};
+  ASSERT_FALSE(client->ReadResponseStaged(part, {TypeOf<Labeled>(), &got}, &staged));
+  EXPECT_EQ(got, sent);
+  EXPECT_EQ(got.Text.data(), staged_data);  // taken, not copied
+
+  // The next response follows in step; a dropped call's staged tail is simply skipped.
+  std::string_view next = std::string_view(wire).substr(one, 3000);
+  ASSERT_EQ(client->PeekResponse(next, &h), one);
+  EXPECT_EQ(h.seq, 8u);
+  ASSERT_TRUE(client->PlanResponseTail(next, TypeOf<Labeled>(), &plan));
+  std::string dropped(plan.size, 'x');
+  EXPECT_FALSE(client->ReadResponseStaged(next, {}, &dropped));
+
+  // An error response, or a frame that has all arrived, is not planned.
+  std::string error_wire;
+  ASSERT_FALSE(server->WriteResponse({"S.M", 9, "boom"}, {}, &error_wire));
+  EXPECT_FALSE(client->PlanResponseTail(error_wire.substr(0, error_wire.size() - 1),
+                                        TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->PlanResponseTail(wire.substr(0, one), TypeOf<Labeled>(), &plan));
+}

@@ -161,4 +161,100 @@ TEST(Large, ShutdownSendsTheLargeRepliesOfCallsInFlight) {
   EXPECT_EQ(answered, s.server().NumCalls("Big.Echo"));  // every call the server ran answered
 }
 
+// FakeServer accepts one netrpc client and answers each request by hand, so that a test can
+// stop a large reply halfway.
+class FakeServer {
+ public:
+  FakeServer() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    EXPECT_EQ(::listen(listen_fd_, 1), 0);
+    socklen_t len = sizeof sa;
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len);
+    address_ = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+  }
+  ~FakeServer() {
+    if (fd_ >= 0) ::close(fd_);
+    ::close(listen_fd_);
+  }
+  const std::string& Address() const { return address_; }
+  void Accept() { fd_ = ::accept(listen_fd_, nullptr, nullptr); }
+  // ReadRequest blocks until one whole request is in and returns its header.
+  netrpc::codec::RequestHeader ReadRequest() {
+    netrpc::codec::RequestHeader h;
+    for (;;) {
+      auto r = codec_->ReadRequest(in_, &h);
+      EXPECT_FALSE(r.error);
+      if (r.consumed > 0) {
+        in_.erase(0, r.consumed);
+        return h;
+      }
+      char buf[65536];
+      ssize_t n = ::read(fd_, buf, sizeof buf);
+      if (n <= 0) return {};
+      in_.append(buf, n);
+    }
+  }
+  void Send(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+      if (n <= 0) return;
+      bytes.remove_prefix(n);
+    }
+  }
+  std::string Reply(uint64_t seq, const netrpc::Bytes& body) {
+    std::string out;
+    EXPECT_FALSE(codec_->WriteResponse({"Big.Echo", seq, ""},
+                                       {netrpc::TypeOf<netrpc::Bytes>(), &body}, &out));
+    return out;
+  }
+
+ private:
+  int listen_fd_ = -1, fd_ = -1;
+  std::string address_, in_;
+  std::unique_ptr<netrpc::codec::ServerCodec> codec_ = netrpc::codec::NewNativeServerCodec({});
+};
+
+// While a large reply is halfway in, its call still times out or is canceled on time, the
+// reply's memory is not touched after that, and the connection stays in step for the next call.
+TEST(Large, DeadlineAndCancelStillWorkWhileALargeReplyArrives) {
+  FakeServer fake;
+  std::thread server([&] {
+    fake.Accept();
+    netrpc::Bytes body = Pattern(1 << 20, 5);
+    for (int i = 0; i < 2; ++i) {  // a call that times out, then one that is canceled
+      auto h = fake.ReadRequest();
+      std::string reply = fake.Reply(h.seq, body);
+      fake.Send(std::string_view(reply).substr(0, reply.size() / 2));
+      std::this_thread::sleep_for(300ms);
+      fake.Send(std::string_view(reply).substr(reply.size() / 2));
+    }
+    auto h = fake.ReadRequest();  // then one that is answered
+    fake.Send(fake.Reply(h.seq, body));
+  });
+  auto client = MustDial(fake.Address());
+  netrpc::Bytes arg = {1, 2, 3};
+  auto reply = std::make_unique<netrpc::Bytes>();
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(client->Call("Big.Echo", arg, reply.get(), {.timeout = 100ms}), netrpc::ErrTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);
+  reply.reset();  // gone: the rest of that reply must go nowhere near it
+
+  netrpc::Bytes canceled_reply;
+  auto call = client->Go("Big.Echo", arg, &canceled_reply);
+  std::this_thread::sleep_for(100ms);
+  call->Cancel();
+  EXPECT_EQ(call->Wait(), netrpc::ErrCanceled);
+
+  netrpc::Bytes answered;  // its reply comes after the rest of the canceled one
+  ASSERT_FALSE(client->Call("Big.Echo", arg, &answered));
+  EXPECT_EQ(answered, Pattern(1 << 20, 5));
+  EXPECT_TRUE(canceled_reply.empty());
+  EXPECT_EQ(client->PendingCount(), 0u);
+  server.join();
+}
+
 }  // namespace

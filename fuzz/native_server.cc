@@ -49,9 +49,16 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
         ReadResult p = v.object ? codec->ReadRequestPrefix(in, v, &tail) : ReadResult{};
         if (p.error) __builtin_trap();  // a refusal is never an error
         if (p.consumed != 0) {
-          if (p.consumed != in.size() || tail.size != whole - in.size()) __builtin_trap();
+          if (p.consumed != in.size() || tail.Missing() != whole - in.size()) __builtin_trap();
           if (res.consumed + whole > size) return res;  // the input ends inside the tail
-          std::memcpy(tail.data, all.data() + res.consumed + in.size(), tail.size);
+          for (size_t at = res.consumed + in.size(); tail.Missing() > 0;) {
+            size_t room = 0;
+            char* to = tail.Room(&room);
+            size_t n = std::min(room, step);  // as the socket would hand them over
+            std::memcpy(to, all.data() + at, n);
+            tail.Commit(n);
+            at += n;
+          }
           ev.method = header.service_method;
           ev.seq = header.seq;
           ev.body = Canon(v);

@@ -260,20 +260,19 @@ asio::awaitable<Error> ClientCore::ReadLargeResponse(bool* read) {
   if (!codec_->PlanResponseTail(buffer.Data(), type, &plan)) co_return Error{};
   Bytes staged_bytes;
   std::string staged_string;
-  char* data;
-  if (plan.kind == Kind::kBytes) {
-    staged_bytes.resize(plan.size);
-    data = reinterpret_cast<char*>(staged_bytes.data());
-  } else {
-    staged_string.resize(plan.size);
-    data = staged_string.data();
-  }
+  codec::Tail tail;
   std::string_view in = buffer.Data();
-  std::memcpy(data, in.data() + in.size() - plan.have, plan.have);
-  for (size_t at = plan.have; at < plan.size;) {
-    size_t n = 0;
-    if (Error err = co_await stream_->ReadSome(data + at, plan.size - at, &n)) co_return err;
-    at += n;
+  std::string_view first = in.substr(in.size() - plan.have);
+  if (plan.kind == Kind::kBytes) {
+    tail.Begin(TypeOf<Bytes>(), &staged_bytes, plan.size, first);
+  } else {
+    tail.Begin(TypeOf<std::string>(), &staged_string, plan.size, first);
+  }
+  while (tail.Missing() > 0) {
+    size_t room = 0, n = 0;
+    char* at = tail.Room(&room);
+    if (Error err = co_await stream_->ReadSome(at, room, &n)) co_return err;
+    tail.Commit(n);
   }
   std::shared_ptr<Call> call;
   {

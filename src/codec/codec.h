@@ -3,8 +3,10 @@
 // messages to the transport's output; it may keep state for the life of one stream (gob).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,11 +42,42 @@ struct ReadResult {
   bool NeedMore() const { return consumed == 0 && !error; }
 };
 
-// Tail is the end of a large message that the transport reads from the socket straight into
-// the value being decoded, instead of into its buffer and then copying.
+// Tail is the end of a large message's last value, a std::string or Bytes, which the
+// transport reads from the socket straight into the value rather than into its buffer. The
+// value grows as its bytes arrive (past a first grant, fourfold at most), so that a peer that
+// announces a large message must send it before that much memory is held for it.
 struct Tail {
-  char* data = nullptr;
-  size_t size = 0;
+  static constexpr size_t kFirstGrant = 2u << 20;
+
+  const TypeInfo* type = nullptr;  // of the value: kString or kBytes
+  void* object = nullptr;          // the value; null until a tail was found
+  size_t size = 0;                 // the value's final size
+  size_t filled = 0;               // bytes in it so far
+
+  size_t Missing() const { return size - filled; }
+  // Begin sizes the value for its first bytes and copies them in.
+  void Begin(const TypeInfo* t, void* value, size_t final_size, std::string_view first) {
+    type = t;
+    object = value;
+    size = final_size;
+    t->seq.resize(value, std::min(size, std::max(first.size() * 4, kFirstGrant)));
+    std::memcpy(Data(), first.data(), first.size());
+    filled = first.size();
+  }
+  // Room is where the next bytes go, *room of them, after growing the value if it is full.
+  char* Room(size_t* room) {
+    size_t now = type->seq.size(object);
+    if (now == filled) {
+      now = std::min(size, std::max(filled * 4, kFirstGrant));
+      type->seq.resize(object, now);
+    }
+    *room = now - filled;
+    return Data() + filled;
+  }
+  void Commit(size_t n) { filled += n; }
+
+ private:
+  char* Data() { return const_cast<char*>(type->seq.data(object)); }
 };
 
 // TailPlan describes a large response's last value, a string or byte slice still arriving:

@@ -146,7 +146,7 @@ class NativeServerCodec final : public ServerCodec {
     if (whole == 0 || ParseHeader(part, &header, false, &body_at)) return {};
     *tail = {};
     NativeReader reader(part.substr(body_at), whole - body_at, tail, limits_);
-    if (reader.ReadValue(body) || tail->data == nullptr) return {};
+    if (reader.ReadValue(body) || tail->object == nullptr) return {};
     ParseHeader(part, &header, true, &body_at);  // now it counts: remember an interned name
     frames_.Skip();
     return {in.size(), {}};
@@ -280,7 +280,7 @@ class NativeClientCodec final : public ClientCodec {
     NativeReader reader(part.substr(body_at), whole - body_at, &taken, limits_);
     reader.SetStaged(staged);
     if (Error err = reader.ReadValue(body)) return err;
-    if (taken.data == nullptr) return Malformed("staged value not where planned");
+    if (taken.object == nullptr) return Malformed("staged value not where planned");
     return {};
   }
 

@@ -184,9 +184,8 @@ Error NativeReader::ReadValue(Value v) { return Read(v.type, v.object, 0); }
 
 bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
   // n is bounded: it must end exactly at the end of the whole message, whose size the
-  // frame reader checked against the limit.
-  if (tail_ == nullptr || tail_->data != nullptr || n != whole_ - pos_) return false;
-  size_t have = Remaining();
+  // frame reader checked against the limit; and Tail grows the value only as bytes arrive.
+  if (tail_ == nullptr || tail_->object != nullptr || n != whole_ - pos_) return false;
   if (staged_ != nullptr) {  // the value arrived whole elsewhere: take it
     bool fits = t->kind == Kind::kBytes ? static_cast<Bytes*>(staged_)->size() == n
                                         : static_cast<std::string*>(staged_)->size() == n;
@@ -196,15 +195,13 @@ bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
     } else {
       static_cast<std::string*>(p)->swap(*static_cast<std::string*>(staged_));
     }
-    tail_->data = static_cast<char*>(p);  // marks the tail as taken
+    tail_->type = t;
+    tail_->object = p;
+    tail_->size = tail_->filled = n;
     pos_ = in_.size();
     return true;
   }
-  t->seq.resize(p, n);
-  char* data = const_cast<char*>(t->seq.data(p));
-  std::memcpy(data, in_.data() + pos_, have);
-  tail_->data = data + have;
-  tail_->size = n - have;
+  tail_->Begin(t, p, n, in_.substr(pos_));
   pos_ = in_.size();
   return true;
 }

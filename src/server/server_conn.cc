@@ -140,14 +140,14 @@ asio::awaitable<Error> ServerConn::ReadLarge(bool* started) {
   if (r.consumed == 0) co_return Error{};  // not a tail read: buffer it all after all
   buffer.Consume(r.consumed);
   large_tried_ = false;
-  while (tail.size > 0) {
-    size_t n = 0;
-    Error err = co_await stream_->ReadSome(tail.data, tail.size, &n);
+  while (tail.Missing() > 0) {
+    size_t room = 0, n = 0;
+    char* at = tail.Room(&room);
+    Error err = co_await stream_->ReadSome(at, room, &n);
     last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                         std::memory_order_relaxed);
     if (err) co_return err;
-    tail.data += n;
-    tail.size -= n;
+    tail.Commit(n);
   }
   *started = true;
   Start(method, std::move(slot), header);

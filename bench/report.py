@@ -65,7 +65,9 @@ def commit(root):
     try:
         rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
                              capture_output=True, text=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain"],
+        # The run's own output (raw.txt, results.md) is not a change to what was measured.
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", ".",
+                                ":(exclude)bench/results"],
                                capture_output=True, text=True).stdout.strip()
         return rev + (" + uncommitted changes" if dirty else "")
     except OSError:

@@ -229,7 +229,7 @@ TEST(Large, DeadlineAndCancelStillWorkWhileALargeReplyArrives) {
       auto h = fake.ReadRequest();
       std::string reply = fake.Reply(h.seq, body);
       fake.Send(std::string_view(reply).substr(0, reply.size() / 2));
-      std::this_thread::sleep_for(300ms);
+      std::this_thread::sleep_for(1s);
       fake.Send(std::string_view(reply).substr(reply.size() / 2));
     }
     auto h = fake.ReadRequest();  // then one that is answered
@@ -240,7 +240,7 @@ TEST(Large, DeadlineAndCancelStillWorkWhileALargeReplyArrives) {
   auto reply = std::make_unique<netrpc::Bytes>();
   auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(client->Call("Big.Echo", arg, reply.get(), {.timeout = 100ms}), netrpc::ErrTimeout);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 800ms);  // the rest comes after 1 s
   reply.reset();  // gone: the rest of that reply must go nowhere near it
 
   netrpc::Bytes canceled_reply;

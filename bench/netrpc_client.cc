@@ -27,8 +27,8 @@ struct Slot {
   uint64_t start_ns = 0;
 };
 
-// Connection is one Client; its callbacks all run on its I/O thread, so its histogram and
-// error count need no lock.
+// Connection is one Client; its callbacks all run on the one thread of the shared ClientLoop
+// (as raw TCP's client runs one epoll thread), so its histogram and error count need no lock.
 struct Connection {
   std::unique_ptr<Client> client;
   std::vector<Slot> slots;
@@ -49,6 +49,7 @@ class Load {
       std::fprintf(stderr, "unknown protocol %s\n", flags_.protocol.c_str());
       return 2;
     }
+    options.loop = &loop_;
     connections_.resize(static_cast<size_t>(w.conns));
     for (auto& c : connections_) {
       auto client = Dial("tcp", flags_.addr, options);
@@ -137,6 +138,7 @@ class Load {
 
   const ClientFlags& flags_;
   Window window_;
+  ClientLoop loop_{1};  // declared before the connections: it must outlive their clients
   std::vector<Connection> connections_;
   std::atomic<int> outstanding_{0};
 };

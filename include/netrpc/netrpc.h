@@ -125,6 +125,28 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
+namespace detail {
+class ClientCore;
+}
+
+// ClientLoop is a pool of I/O threads that clients share when dialed with DialOptions::loop;
+// without one, each Client runs an I/O thread of its own. Sixteen connections then cost one
+// thread, not sixteen, and a Go or AsyncCall completion runs on the pool. A ClientLoop must
+// outlive the clients dialed with it, and nothing may block on its threads (Wait and Dial
+// there return kUsage errors instead of deadlocking).
+class ClientLoop {
+ public:
+  explicit ClientLoop(size_t threads = 1);
+  ~ClientLoop();  // stops the threads
+  ClientLoop(const ClientLoop&) = delete;
+  ClientLoop& operator=(const ClientLoop&) = delete;
+
+ private:
+  friend class detail::ClientCore;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct DialOptions {
   Protocol protocol = Protocol::kNative;
   // gee_option opens the connection with GeeRPC's JSON Option
@@ -137,15 +159,13 @@ struct DialOptions {
   // A call made while this much is already waiting to be sent (a server that stopped
   // reading) fails at once with kTooLarge instead of growing the queue without end.
   size_t max_queued_request_bytes = 64u << 20;
+  // loop, if set, runs this client's I/O on a shared ClientLoop instead of a thread of its own.
+  ClientLoop* loop = nullptr;
 };
 
 struct CallOptions {
   std::chrono::milliseconds timeout{0};  // 0: no deadline
 };
-
-namespace detail {
-class ClientCore;
-}
 
 // Call is one RPC in flight or done, as Go's rpc.Call. Go returns it; Client::Call waits on it.
 // Exactly one of reply, error, deadline, Cancel, Close and connection loss completes it.

@@ -60,10 +60,23 @@ asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::s
 
 }  // namespace
 
+}  // namespace detail
+
+struct ClientLoop::Impl {
+  explicit Impl(size_t threads) : loop(threads) {}
+  transport::EventLoop loop;
+};
+
+ClientLoop::ClientLoop(size_t threads) : impl_(std::make_unique<Impl>(threads)) {}
+ClientLoop::~ClientLoop() = default;
+
+namespace detail {
+
 ClientCore::ClientCore(DialOptions options)
     : options_(options),
-      loop_(std::make_unique<transport::EventLoop>(1)),
-      timer_(std::make_unique<asio::steady_timer>(loop_->Context())) {
+      own_loop_(options.loop ? nullptr : std::make_unique<transport::EventLoop>(1)),
+      loop_(options.loop ? &options.loop->impl_->loop : own_loop_.get()),
+      timer_(std::make_unique<Timer>(asio::make_strand(loop_->Context()))) {
   limits_.max_message_bytes = options.max_message_bytes;
   limits_.max_depth = options.max_depth;
 }
@@ -72,12 +85,17 @@ ClientCore::~ClientCore() { Shutdown(); }
 
 void ClientCore::Shutdown() {
   Close();
-  if (loop_) {
-    loop_->Stop();
+  if (own_loop_) {
+    own_loop_->Stop();
     // Objects bound to the io_context go before it; it then destroys what is still queued.
     timer_.reset();
     stream_.reset();
-    loop_.reset();
+    own_loop_.reset();
+    loop_ = nullptr;
+  } else if (auto self = weak_from_this().lock()) {  // not from the destructor
+    // A shared loop runs on: stop the timer, whose wait would keep this core alive until the
+    // last deadline. The read loop ends by itself on the closed connection.
+    asio::post(timer_->get_executor(), [self] { self->timer_->cancel(); });
   }
 }
 
@@ -85,6 +103,9 @@ Error ClientCore::Connect(std::string_view network, std::string_view address,
                           std::string_view http_path) {
   if (network != "tcp" && network != "tcp4" && network != "tcp6") {
     return Error(ErrorCode::kUsage, "dial: unsupported network " + std::string(network));
+  }
+  if (loop_->InLoopThread()) {
+    return Error(ErrorCode::kUsage, "netrpc: Dial on a ClientLoop thread would deadlock");
   }
   std::string host;
   uint16_t port = 0;
@@ -325,7 +346,9 @@ std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstVa
       arm = true;
     }
   }
-  if (arm) asio::post(loop_->Context(), [self = shared_from_this()] { self->ArmTimer(); });
+  if (arm) {
+    asio::post(timer_->get_executor(), [self = shared_from_this()] { self->ArmTimer(); });
+  }
   Error err = stream_->WriteWith([&](std::string* out) {
     if (out->size() > options_.max_queued_request_bytes) {
       return Error(ErrorCode::kTooLarge,

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <memory>
 #include <mutex>
 
@@ -49,10 +50,16 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
 
   DialOptions options_;
   codec::Limits limits_;
-  std::unique_ptr<transport::EventLoop> loop_;
+  std::unique_ptr<transport::EventLoop> own_loop_;  // unless DialOptions::loop is shared
+  transport::EventLoop* loop_;
   std::shared_ptr<transport::Stream> stream_;
   std::unique_ptr<codec::ClientCodec> codec_;
-  std::unique_ptr<boost::asio::steady_timer> timer_;  // used on the loop thread only
+  // The deadline timer runs on a strand of its own (a shared loop may have several threads);
+  // it is used only there, and goes before an owned loop's io_context does.
+  using Timer = boost::asio::basic_waitable_timer<
+      std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>,
+      boost::asio::strand<boost::asio::io_context::executor_type>>;
+  std::unique_ptr<Timer> timer_;
   bool large_tried_ = false;  // read loop only: ReadLargeResponse looked at the next message
 
   std::mutex mu_;  // guards everything below

@@ -260,4 +260,63 @@ TEST(Client, WaitFromCallbackIsRefusedNotDeadlocked) {
   EXPECT_EQ(inner_err.get_future().get().code(), netrpc::ErrorCode::kUsage);
 }
 
+// Many clients on one shared ClientLoop of two threads: every reply right, deadlines, Cancel
+// and Close as with a thread per client, and the loop outlives them cleanly.
+TEST(Client, ClientsShareAClientLoop) {
+  TestServer s;
+  netrpc::ClientLoop loop(2);
+  std::vector<std::unique_ptr<netrpc::Client>> clients;
+  for (int i = 0; i < 8; ++i) clients.push_back(MustDial(s.Address(), {.loop = &loop}));
+  constexpr int kCalls = 200;
+  std::vector<int64_t> replies(clients.size() * kCalls);
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  std::atomic<int> callbacks{0};
+  for (size_t c = 0; c < clients.size(); ++c) {
+    for (int i = 0; i < kCalls; ++i) {
+      int64_t a = static_cast<int64_t>(c * 1000 + i);
+      calls.push_back(clients[c]->Go("Arith.Multiply", Args{a, 3}, &replies[c * kCalls + i], {},
+                                     [&](netrpc::Call&) { ++callbacks; }));
+    }
+  }
+  for (auto& call : calls) ASSERT_FALSE(call->Wait());
+  for (size_t c = 0; c < clients.size(); ++c) {
+    for (int i = 0; i < kCalls; ++i) {
+      EXPECT_EQ(replies[c * kCalls + i], static_cast<int64_t>(c * 1000 + i) * 3);
+    }
+  }
+  EXPECT_EQ(callbacks.load(), static_cast<int>(calls.size()));
+
+  int64_t reply = 0;
+  EXPECT_EQ(clients[0]->Call("Arith.Sleep", Args{500, 1}, &reply, {.timeout = 50ms}),
+            netrpc::ErrTimeout);
+  auto canceled = clients[1]->Go("Arith.Sleep", Args{300, 1}, &reply);
+  canceled->Cancel();
+  EXPECT_EQ(canceled->Wait(), netrpc::ErrCanceled);
+  // A call with a far deadline, then Close: the shared loop must not hold the client for it.
+  auto far = clients[2]->Go("Arith.Sleep", Args{300, 1}, &reply, {.timeout = 1h});
+  EXPECT_FALSE(clients[2]->Close());
+  EXPECT_EQ(far->Wait(), netrpc::ErrShutdown);
+  for (auto& client : clients) EXPECT_EQ(client->PendingCount(), 0u);
+  EXPECT_FALSE(clients[3]->Call("Arith.Multiply", Args{6, 7}, &reply));
+  EXPECT_EQ(reply, 42);
+  clients.clear();  // before the loop, which must outlive them
+}
+
+TEST(Client, BlockingOnAClientLoopThreadIsRefused) {
+  TestServer s;
+  netrpc::ClientLoop loop;
+  auto client = MustDial(s.Address(), {.loop = &loop});
+  std::promise<std::pair<netrpc::Error, netrpc::Error>> inner;
+  int64_t a = 0, b = 0;
+  client->Go("Arith.Multiply", Args{1, 2}, &a, {}, [&](netrpc::Call&) {
+    auto dialed = netrpc::Dial("tcp", s.Address(), {.loop = &loop});
+    inner.set_value({dialed.ok() ? netrpc::Error{} : dialed.error(),
+                     client->Call("Arith.Multiply", Args{3, 4}, &b)});
+  });
+  auto [dial_err, wait_err] = inner.get_future().get();
+  EXPECT_EQ(dial_err.code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(wait_err.code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(a, 2);
+}
+
 }  // namespace

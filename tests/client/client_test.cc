@@ -284,6 +284,10 @@ TEST(Client, ClientsShareAClientLoop) {
       EXPECT_EQ(replies[c * kCalls + i], static_cast<int64_t>(c * 1000 + i) * 3);
     }
   }
+  // Wait returns once a call is done; its callback may still be running on the loop.
+  for (int i = 0; i < 500 && callbacks.load() < static_cast<int>(calls.size()); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
   EXPECT_EQ(callbacks.load(), static_cast<int>(calls.size()));
 
   int64_t reply = 0;

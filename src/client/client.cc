@@ -237,9 +237,12 @@ asio::awaitable<void> ClientCore::ReadLoop() {
     }
     if (err) break;
     if (!large_tried_ && buffer.Size() > 0) {
-      bool read = false;
-      err = co_await ReadLargeResponse(&read);
-      if (err || read) continue;
+      StagedReply staged;
+      if (BeginStaged(&staged)) {
+        err = co_await ReadTail(&staged.tail);
+        if (!err) FinishStaged(&staged);
+        continue;
+      }
     }
     if (buffer.Size() > limits_.max_message_bytes + 64) {
       err = Error(ErrorCode::kTooLarge, "response exceeds the message size limit");
@@ -258,58 +261,60 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   stream->Close();
 }
 
-// ReadLargeResponse reads a large reply whose start is buffered and whose last value is a
-// string or byte slice: the rest of that value goes from the socket into a staged string,
-// which the reply then takes whole. The call stays in the pending table meanwhile, so its
-// deadline and Cancel work as usual; if it is gone by the end, the staged value is dropped.
-asio::awaitable<Error> ClientCore::ReadLargeResponse(bool* read) {
+// A large reply is staged rather than decoded into the caller's reply: the call stays in the
+// pending table while the rest of its last value arrives, so its deadline and Cancel work as
+// usual; if it is gone by the end, the staged value is dropped.
+bool ClientCore::BeginStaged(StagedReply* staged) {
   constexpr size_t kMinLarge = 256 * 1024;  // below it, buffering and copying costs less
   auto& buffer = stream_->Buffer();
-  codec::ResponseHeader header;
-  size_t size = codec_->PeekResponse(buffer.Data(), &header);
-  if (size == 0) co_return Error{};  // not yet known; look again after the next read
-  large_tried_ = true;               // one look per message: a refusal is final
-  if (size < kMinLarge || !header.error.empty()) co_return Error{};
+  size_t size = codec_->PeekResponse(buffer.Data(), &staged->header);
+  if (size == 0) return false;  // not yet known; look again after the next read
+  large_tried_ = true;          // one look per message: a refusal is final
+  if (size < kMinLarge || !staged->header.error.empty()) return false;
   const TypeInfo* type = nullptr;
   {
     std::lock_guard lock(mu_);
-    const Call* call = pending_.Find(header.seq);
-    if (call == nullptr || call->reply_.object == nullptr) co_return Error{};
+    const Call* call = pending_.Find(staged->header.seq);
+    if (call == nullptr || call->reply_.object == nullptr) return false;
     type = call->reply_.type;
   }
   codec::TailPlan plan;
-  if (!codec_->PlanResponseTail(buffer.Data(), type, &plan)) co_return Error{};
-  Bytes staged_bytes;
-  std::string staged_string;
-  codec::Tail tail;
+  if (!codec_->PlanResponseTail(buffer.Data(), type, &plan)) return false;
   std::string_view in = buffer.Data();
   std::string_view first = in.substr(in.size() - plan.have);
   if (plan.kind == Kind::kBytes) {
-    tail.Begin(TypeOf<Bytes>(), &staged_bytes, plan.size, first);
+    staged->tail.Begin(TypeOf<Bytes>(), &staged->bytes, plan.size, first);
   } else {
-    tail.Begin(TypeOf<std::string>(), &staged_string, plan.size, first);
+    staged->tail.Begin(TypeOf<std::string>(), &staged->string, plan.size, first);
   }
-  while (tail.Missing() > 0) {
+  return true;
+}
+
+asio::awaitable<Error> ClientCore::ReadTail(codec::Tail* tail) {
+  while (tail->Missing() > 0) {
     size_t room = 0, n = 0;
-    char* at = tail.Room(&room);
+    char* at = tail->Room(&room);
     if (Error err = co_await stream_->ReadSome(at, room, &n)) co_return err;
-    tail.Commit(n);
+    tail->Commit(n);
   }
+  co_return Error{};
+}
+
+void ClientCore::FinishStaged(StagedReply* staged) {
   std::shared_ptr<Call> call;
   {
     std::lock_guard lock(mu_);
-    call = pending_.Take(header.seq);
+    call = pending_.Take(staged->header.seq);
   }
-  void* staged = plan.kind == Kind::kBytes ? static_cast<void*>(&staged_bytes) : &staged_string;
-  Error body_err = codec_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged);
+  auto& buffer = stream_->Buffer();
+  Error body_err =
+      codec_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged->tail.object);
   buffer.Consume(buffer.Size());  // all of it was this message's start
   large_tried_ = false;
-  *read = true;
   if (call) {
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
     Complete(*call, body_err);
   }
-  co_return Error{};
 }
 
 void ClientCore::FailAll(const Error& err) {

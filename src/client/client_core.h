@@ -43,7 +43,18 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
  private:
   Error Begin(boost::asio::ip::tcp::socket socket, std::string_view already_read = {});
   boost::asio::awaitable<void> ReadLoop();
-  boost::asio::awaitable<Error> ReadLargeResponse(bool* read);
+  // A large reply whose last value is a string or byte slice: BeginStaged plans it (no I/O,
+  // so the usual path pays no coroutine for the check), ReadTail fills the staged value from
+  // the socket, FinishStaged hands it to the call if the call is still waiting.
+  struct StagedReply {
+    codec::ResponseHeader header;
+    Bytes bytes;
+    std::string string;
+    codec::Tail tail;
+  };
+  bool BeginStaged(StagedReply* staged);
+  boost::asio::awaitable<Error> ReadTail(codec::Tail* tail);
+  void FinishStaged(StagedReply* staged);
   void ArmTimer();
   void OnTimer();
   void FailAll(const Error& err);
@@ -60,7 +71,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
       std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>,
       boost::asio::strand<boost::asio::io_context::executor_type>>;
   std::unique_ptr<Timer> timer_;
-  bool large_tried_ = false;  // read loop only: ReadLargeResponse looked at the next message
+  bool large_tried_ = false;  // read loop only: BeginStaged looked at the next message
 
   std::mutex mu_;  // guards everything below
   uint64_t next_seq_ = 0;

@@ -101,10 +101,10 @@ class ServerCodec {
   // bytes, before they are released; a null body.object skips it. An error here leaves the
   // stream in sync: the caller answers that one request with the error and reads on.
   virtual Error ReadRequestBody(Value body) = 0;
-  // Large requests may skip the read buffer (codecs that cannot keep the defaults).
-  // PeekRequest parses the header of a message at the start of `in` that has not all
-  // arrived, consuming nothing; it returns the message's size in bytes, or 0 when the header
-  // is not complete yet or the codec cannot read bodies in part.
+  // Large requests may skip the read buffer where the codec supports it (the native one
+  // does; these defaults decline). PeekRequest parses the header of a message at the start of `in`
+  // that has not all arrived, consuming nothing; it returns the message's size in bytes, or 0 when
+  // the header is not complete yet or the codec cannot read bodies in part.
   virtual size_t PeekRequest(std::string_view in, RequestHeader* header) {
     (void)in, (void)header;
     return 0;

@@ -53,9 +53,12 @@ asio::awaitable<void> ServerConn::Run() {
     }
     co_await WaitForRoom();
     if (!large_tried_ && buffer.Size() > 0) {
-      bool started = false;
-      err = co_await ReadLarge(&started);
-      if (err || started) continue;
+      LargeRequest large;
+      if (BeginLarge(&large)) {
+        err = co_await ReadTail(&large.tail);
+        if (!err) Start(large.method, std::move(large.slot), large.header);
+        continue;
+      }
     }
     err = co_await Read();
   }
@@ -122,35 +125,36 @@ asio::awaitable<Error> ServerConn::Read() {
   co_return err;
 }
 
-asio::awaitable<Error> ServerConn::ReadLarge(bool* started) {
+bool ServerConn::BeginLarge(LargeRequest* large) {
   // Below this, reading through the buffer and copying costs less than the extra steps.
   constexpr size_t kMinLarge = 256 * 1024;
   auto& buffer = stream_->Buffer();
-  codec::RequestHeader header;
-  size_t size = codec_->PeekRequest(buffer.Data(), &header);
-  if (size == 0) co_return Error{};  // not yet known; look again after the next read
-  large_tried_ = true;               // one look per message: a refusal is final
+  size_t size = codec_->PeekRequest(buffer.Data(), &large->header);
+  if (size == 0) return false;  // not yet known; look again after the next read
+  large_tried_ = true;          // one look per message: a refusal is final
+  if (size < kMinLarge) return false;
   Error lookup_err;
-  Method* method = size >= kMinLarge ? FindMethod(header.service_method, &lookup_err) : nullptr;
-  if (method == nullptr) co_return Error{};  // the usual path answers unknown methods
-  std::unique_ptr<detail::CallSlot> slot = method->stub.new_slot();
-  codec::Tail tail;
-  codec::ReadResult r =
-      codec_->ReadRequestPrefix(buffer.Data(), {method->stub.args_type, slot->args}, &tail);
-  if (r.consumed == 0) co_return Error{};  // not a tail read: buffer it all after all
+  large->method = FindMethod(large->header.service_method, &lookup_err);
+  if (large->method == nullptr) return false;  // the usual path answers unknown methods
+  large->slot = large->method->stub.new_slot();
+  codec::ReadResult r = codec_->ReadRequestPrefix(
+      buffer.Data(), {large->method->stub.args_type, large->slot->args}, &large->tail);
+  if (r.consumed == 0) return false;  // not a tail read: buffer it all after all
   buffer.Consume(r.consumed);
   large_tried_ = false;
-  while (tail.Missing() > 0) {
+  return true;
+}
+
+asio::awaitable<Error> ServerConn::ReadTail(codec::Tail* tail) {
+  while (tail->Missing() > 0) {
     size_t room = 0, n = 0;
-    char* at = tail.Room(&room);
+    char* at = tail->Room(&room);
     Error err = co_await stream_->ReadSome(at, room, &n);
     last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                         std::memory_order_relaxed);
     if (err) co_return err;
-    tail.Commit(n);
+    tail->Commit(n);
   }
-  *started = true;
-  Start(method, std::move(slot), header);
   co_return Error{};
 }
 

@@ -46,9 +46,17 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   boost::asio::awaitable<Error> ChooseCodec();
   boost::asio::awaitable<void> WaitForRoom();
   boost::asio::awaitable<Error> Read();
-  // ReadLarge reads a large request whose start is buffered by decoding what has arrived and
-  // reading the rest of its last string or byte slice straight into it (*started then).
-  boost::asio::awaitable<Error> ReadLarge(bool* started);
+  // A large request whose start is buffered is decoded from what has arrived, and the rest
+  // of its last string or byte slice is read straight into it: BeginLarge (no I/O, so the
+  // usual path pays no coroutine for the check), ReadTail, then Start.
+  struct LargeRequest {
+    codec::RequestHeader header;
+    Method* method = nullptr;
+    std::unique_ptr<detail::CallSlot> slot;
+    codec::Tail tail;
+  };
+  bool BeginLarge(LargeRequest* large);
+  boost::asio::awaitable<Error> ReadTail(codec::Tail* tail);
   // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
@@ -75,7 +83,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
-  bool large_tried_ = false;  // ReadLarge looked at the message now at the buffer's start
+  bool large_tried_ = false;  // BeginLarge looked at the message now at the buffer's start
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.
   static constexpr size_t kMethodCacheSize = 8;

@@ -175,6 +175,9 @@ Error ClientCore::Adopt(int fd) {
 
 Error ClientCore::Begin(tcp::socket socket, std::string_view already_read) {
   stream_ = std::make_shared<transport::Stream>(std::move(socket));
+  // Replies that arrived before a write failed are still delivered, as in Go's net/rpc,
+  // and the calls left get the read side's error (EOF: ErrUnexpectedEof).
+  stream_->KeepReadingAfterWriteError();
   stream_->Buffer().Append(already_read);
   switch (options_.protocol) {
     case Protocol::kNative:

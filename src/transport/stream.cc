@@ -98,10 +98,10 @@ void Stream::Flush() {
         self->sending_borrowed_.Clear();
         self->sending_owners_.clear();  // the borrowed values are sent: let them go
         self->gather_.clear();
-        if (ec) {
-          if (self->on_write_error_) {
-            self->on_write_error_(Error(ErrorCode::kIo, "write: " + ec.message()));
-          }
+        if (ec && self->keep_reading_after_write_error_) {
+          std::lock_guard lock(self->write_mu_);
+          self->closed_ = true;  // no more writes; the reader closes the socket
+        } else if (ec) {
           self->Close();
         }
         self->Flush();

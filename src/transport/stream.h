@@ -63,8 +63,10 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // Close cancels everything and closes the socket; idempotent, any thread.
   void Close();
   bool Closed();
-  // OnWriteError is told once if a write fails (the peer went away).
-  void SetOnWriteError(std::function<void(const Error&)> fn) { on_write_error_ = std::move(fn); }
+  // By default a failed write (the peer went away) closes the stream. A client sets
+  // KeepReadingAfterWriteError: writing stops, but replies that already arrived are still
+  // read, and the read loop closes the stream when it ends.
+  void KeepReadingAfterWriteError() { keep_reading_after_write_error_ = true; }
   // WhenFlushed calls fn on the strand once everything queued so far has been written.
   void WhenFlushed(std::function<void()> fn);
 
@@ -92,7 +94,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   Borrowed sending_borrowed_;
   std::vector<std::shared_ptr<void>> sending_owners_;
   std::vector<boost::asio::const_buffer> gather_;
-  std::function<void(const Error&)> on_write_error_;
+  bool keep_reading_after_write_error_ = false;
 };
 
 // ParseHostPort splits "host:port" ("[::1]:80" too) and checks the port.

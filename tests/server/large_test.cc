@@ -134,9 +134,12 @@ TEST(Large, PeerLeavingInTheMiddleOfATailLosesOnlyItsConnection) {
   EXPECT_EQ(s.server().NumCalls("Big.Echo"), 4u);  // the cut requests never became calls
 }
 
-// Shutdown lets the calls in flight finish: their large replies, queued or borrowed, are sent
-// whole; calls the server had not read yet fail cleanly. No reply arrives damaged.
-TEST(Large, ShutdownSendsTheLargeRepliesOfCallsInFlight) {
+// Shutdown while large requests and replies are in flight, queued or borrowed: the first call
+// is answered, no reply arrives damaged, and every other call either gets its reply or a
+// connection-loss error. (Replies of calls the server ran can still be lost here: the server
+// closes with the client's unread request bytes in its receive queue, which makes the kernel
+// reset the connection; see the README's Shutdown notes.)
+TEST(Large, ShutdownWithLargeCallsInFlightDamagesNoReply) {
   LargeServer s;
   auto client = MustDial(s.Address());
   constexpr int kCalls = 8;
@@ -151,14 +154,18 @@ TEST(Large, ShutdownSendsTheLargeRepliesOfCallsInFlight) {
   size_t answered = 0;
   for (int i = 0; i < kCalls; ++i) {
     if (netrpc::Error err = calls[i]->Wait()) {
-      EXPECT_TRUE(err == netrpc::ErrUnexpectedEof || err == netrpc::ErrShutdown) << err.message();
+      EXPECT_TRUE(err.code() == netrpc::ErrorCode::kUnexpectedEof ||
+                  err.code() == netrpc::ErrorCode::kShutdown ||
+                  err.code() == netrpc::ErrorCode::kIo)
+          << err.message();
+      EXPECT_TRUE(outs[i].empty()) << i;
       continue;
     }
     ++answered;
     EXPECT_EQ(outs[i], ins[i]) << i;
   }
   EXPECT_GE(answered, 1u);
-  EXPECT_EQ(answered, s.server().NumCalls("Big.Echo"));  // every call the server ran answered
+  EXPECT_LE(answered, s.server().NumCalls("Big.Echo"));
 }
 
 // FakeServer accepts one netrpc client and answers each request by hand, so that a test can

@@ -322,12 +322,28 @@ void ServerConn::ReadingDone() {
 void ServerConn::CloseWhenFlushed() {
   if (closing_.exchange(true)) return;
   stream_->WhenFlushed([self = shared_from_this()] {
-    self->stream_->Close();
-    if (self->on_closed_) self->on_closed_(self.get());
+    if (!self->draining_.load()) {  // the peer left or broke the protocol: close at once
+      self->stream_->Close();
+      if (self->on_closed_) self->on_closed_(self.get());
+      return;
+    }
+    // Shutting down while the peer may still be sending: linger so that the replies just
+    // written reach it instead of being lost to a reset (bounded by shutdown_grace too).
+    asio::co_spawn(
+        self->stream_->GetStrand(),
+        [self]() -> asio::awaitable<void> {
+          co_await self->stream_->Linger(kLinger);
+          self->stream_->Close();
+          if (self->on_closed_) self->on_closed_(self.get());
+        },
+        asio::detached);
   });
 }
 
-void ServerConn::Drain() { stream_->ShutdownRead(); }
+void ServerConn::Drain() {
+  draining_.store(true);
+  stream_->StopReading();
+}
 
 void ServerConn::ForceClose() { stream_->Close(); }
 

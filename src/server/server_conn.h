@@ -82,6 +82,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<size_t> in_flight_{0};
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
+  std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
+  static constexpr std::chrono::milliseconds kLinger{1000};
   std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
   bool large_tried_ = false;  // BeginLarge looked at the message now at the buffer's start
   // The methods this connection called last, so that most calls skip the service table and

@@ -3,12 +3,15 @@
 #include "transport/stream.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <charconv>
 #include <limits>
+#include <tuple>
 
 namespace netrpc::transport {
 
@@ -42,22 +45,23 @@ Stream::~Stream() = default;
 asio::awaitable<Error> Stream::ReadMore() {
   size_t room = 0;
   char* p = buffer_.Prepare(kReadChunk, &room);
-  auto [ec, n] =
-      co_await socket_.async_read_some(asio::buffer(p, room), asio::as_tuple(asio::use_awaitable));
-  if (ec) {
-    if (ec == asio::error::eof) co_return Error(ErrorCode::kUnexpectedEof, "EOF");
-    co_return Error(ErrorCode::kIo, ec.message());
-  }
-  buffer_.Commit(n);
-  co_return Error{};
+  size_t n = 0;
+  Error err = co_await ReadSome(p, room, &n);
+  if (!err) buffer_.Commit(n);
+  co_return err;
 }
 
 asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
-  auto [ec, k] =
-      co_await socket_.async_read_some(asio::buffer(p, n), asio::as_tuple(asio::use_awaitable));
+  *got = 0;
+  if (reading_stopped_) co_return Error(ErrorCode::kUnexpectedEof, "reading stopped");
+  auto [ec, k] = co_await socket_.async_read_some(
+      asio::buffer(p, n),
+      asio::bind_cancellation_slot(stop_reading_.slot(), asio::as_tuple(asio::use_awaitable)));
   *got = k;
   if (ec) {
-    if (ec == asio::error::eof) co_return Error(ErrorCode::kUnexpectedEof, "EOF");
+    if (ec == asio::error::eof || reading_stopped_) {
+      co_return Error(ErrorCode::kUnexpectedEof, "EOF");
+    }
     co_return Error(ErrorCode::kIo, ec.message());
   }
   co_return Error{};
@@ -131,11 +135,27 @@ void Stream::WhenFlushed(std::function<void()> fn) {
   asio::post(strand_, std::move(fn));
 }
 
-void Stream::ShutdownRead() {
+void Stream::StopReading() {
   asio::post(strand_, [self = shared_from_this()] {
-    boost::system::error_code ec;
-    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_receive, ec);
+    self->reading_stopped_ = true;
+    self->stop_reading_.emit(asio::cancellation_type::terminal);
   });
+}
+
+asio::awaitable<void> Stream::Linger(std::chrono::milliseconds limit) {
+  boost::system::error_code ec;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);  // FIN, after every reply
+  asio::steady_timer timer(strand_, limit);
+  timer.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
+    boost::system::error_code ignored;
+    if (!wait_ec) self->socket_.cancel(ignored);  // the peer kept the connection open
+  });
+  char scratch[16 * 1024];
+  while (!ec) {
+    std::tie(ec, std::ignore) = co_await socket_.async_read_some(
+        asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+  }
+  timer.cancel();
 }
 
 void Stream::Close() {

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -58,8 +60,14 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // QueuedBytes counts what waits to be sent, borrowed bytes included.
   size_t QueuedBytes();
 
-  // ShutdownRead makes a pending ReadMore see end-of-stream; queued writes still go out.
-  void ShutdownRead();
+  // StopReading makes a pending or later ReadMore/ReadSome end as if at end-of-stream,
+  // without touching the socket: queued writes still go out, and Linger can still drain.
+  void StopReading();
+  // Linger is a graceful close's last step, once every reply is written: it sends FIN and
+  // reads and drops whatever the peer still sends until the peer closes or `limit` passes.
+  // Closing a socket with unread bytes makes the kernel reset the connection, which can
+  // drop replies the peer has not read yet.
+  boost::asio::awaitable<void> Linger(std::chrono::milliseconds limit);
   // Close cancels everything and closes the socket; idempotent, any thread.
   void Close();
   bool Closed();
@@ -80,6 +88,8 @@ class Stream : public std::enable_shared_from_this<Stream> {
   boost::asio::ip::tcp::socket socket_;
   std::string remote_;
   ReadBuffer buffer_;
+  boost::asio::cancellation_signal stop_reading_;  // strand only, as is reading_stopped_
+  bool reading_stopped_ = false;
 
   std::mutex write_mu_;  // guards queued_*, writing_, closed_, flushed_waiters_
   std::string queued_;

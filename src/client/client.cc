@@ -10,7 +10,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
-#include <cstring>
 
 #include "client/client_core.h"
 #include "codec/gob.h"
@@ -242,7 +241,7 @@ asio::awaitable<void> ClientCore::ReadLoop() {
     if (!large_tried_ && buffer.Size() > 0) {
       StagedReply staged;
       if (BeginStaged(&staged)) {
-        err = co_await ReadTail(&staged.tail);
+        err = co_await stream_->ReadTail(&staged.tail);
         if (!err) FinishStaged(&staged);
         continue;
       }
@@ -291,16 +290,6 @@ bool ClientCore::BeginStaged(StagedReply* staged) {
     staged->tail.Begin(TypeOf<std::string>(), &staged->string, plan.size, first);
   }
   return true;
-}
-
-asio::awaitable<Error> ClientCore::ReadTail(codec::Tail* tail) {
-  while (tail->Missing() > 0) {
-    size_t room = 0, n = 0;
-    char* at = tail->Room(&room);
-    if (Error err = co_await stream_->ReadSome(at, room, &n)) co_return err;
-    tail->Commit(n);
-  }
-  co_return Error{};
 }
 
 void ClientCore::FinishStaged(StagedReply* staged) {

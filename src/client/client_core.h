@@ -44,8 +44,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   Error Begin(boost::asio::ip::tcp::socket socket, std::string_view already_read = {});
   boost::asio::awaitable<void> ReadLoop();
   // A large reply whose last value is a string or byte slice: BeginStaged plans it (no I/O,
-  // so the usual path pays no coroutine for the check), ReadTail fills the staged value from
-  // the socket, FinishStaged hands it to the call if the call is still waiting.
+  // so the usual path pays no coroutine for the check), Stream::ReadTail fills the staged value
+  // from the socket, FinishStaged hands it to the call if the call is still waiting.
   struct StagedReply {
     codec::ResponseHeader header;
     Bytes bytes;
@@ -53,7 +53,6 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
     codec::Tail tail;
   };
   bool BeginStaged(StagedReply* staged);
-  boost::asio::awaitable<Error> ReadTail(codec::Tail* tail);
   void FinishStaged(StagedReply* staged);
   void ArmTimer();
   void OnTimer();

@@ -23,9 +23,7 @@ namespace asio = boost::asio;
 
 ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
                        std::function<void(ServerConn*)> on_closed)
-    : ctx_(ctx), stream_(std::move(stream)), on_closed_(std::move(on_closed)) {
-  last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count());
-}
+    : ctx_(ctx), stream_(std::move(stream)), on_closed_(std::move(on_closed)) {}
 
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
@@ -55,12 +53,12 @@ asio::awaitable<void> ServerConn::Run() {
     if (!large_tried_ && buffer.Size() > 0) {
       LargeRequest large;
       if (BeginLarge(&large)) {
-        err = co_await ReadTail(&large.tail);
+        err = co_await stream_->ReadTail(&large.tail);
         if (!err) Start(large.method, std::move(large.slot), large.header);
         continue;
       }
     }
-    err = co_await Read();
+    err = co_await stream_->ReadMore();
   }
   if (err.code() != ErrorCode::kUnexpectedEof) {
     Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
@@ -114,15 +112,8 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         continue;  // the RPC stream follows the handshake: sniff it in turn
       }
     }
-    if (Error err = co_await Read()) co_return err;
+    if (Error err = co_await stream_->ReadMore()) co_return err;
   }
-}
-
-asio::awaitable<Error> ServerConn::Read() {
-  Error err = co_await stream_->ReadMore();
-  last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                      std::memory_order_relaxed);
-  co_return err;
 }
 
 bool ServerConn::BeginLarge(LargeRequest* large) {
@@ -145,19 +136,6 @@ bool ServerConn::BeginLarge(LargeRequest* large) {
   return true;
 }
 
-asio::awaitable<Error> ServerConn::ReadTail(codec::Tail* tail) {
-  while (tail->Missing() > 0) {
-    size_t room = 0, n = 0;
-    char* at = tail->Room(&room);
-    Error err = co_await stream_->ReadSome(at, room, &n);
-    last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                        std::memory_order_relaxed);
-    if (err) co_return err;
-    tail->Commit(n);
-  }
-  co_return Error{};
-}
-
 asio::awaitable<void> ServerConn::WaitForRoom() {
   // Polling is only reached under overload, and then a few wake-ups a millisecond cost less
   // than a notification on every reply of the fast path.
@@ -172,8 +150,7 @@ asio::awaitable<void> ServerConn::WaitForRoom() {
 
 bool ServerConn::IdleSince(std::chrono::steady_clock::time_point* since) const {
   if (in_flight_.load() != 0) return false;
-  *since = std::chrono::steady_clock::time_point(
-      std::chrono::steady_clock::duration(last_read_ns_.load(std::memory_order_relaxed)));
+  *since = stream_->LastRead();
   return true;
 }
 

@@ -45,10 +45,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
  private:
   boost::asio::awaitable<Error> ChooseCodec();
   boost::asio::awaitable<void> WaitForRoom();
-  boost::asio::awaitable<Error> Read();
   // A large request whose start is buffered is decoded from what has arrived, and the rest
   // of its last string or byte slice is read straight into it: BeginLarge (no I/O, so the
-  // usual path pays no coroutine for the check), ReadTail, then Start.
+  // usual path pays no coroutine for the check), Stream::ReadTail, then Start.
   struct LargeRequest {
     codec::RequestHeader header;
     Method* method = nullptr;
@@ -56,7 +55,6 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
     codec::Tail tail;
   };
   bool BeginLarge(LargeRequest* large);
-  boost::asio::awaitable<Error> ReadTail(codec::Tail* tail);
   // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
@@ -84,7 +82,6 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
   static constexpr std::chrono::milliseconds kLinger{1000};
-  std::atomic<int64_t> last_read_ns_{0};  // steady_clock, for the idle sweep
   bool large_tried_ = false;  // BeginLarge looked at the message now at the buffer's start
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.

@@ -33,7 +33,9 @@ struct WholeBatch {
 }  // namespace
 
 Stream::Stream(asio::ip::tcp::socket socket)
-    : strand_(asio::make_strand(socket.get_executor())), socket_(std::move(socket)) {
+    : strand_(asio::make_strand(socket.get_executor())),
+      socket_(std::move(socket)),
+      last_read_ns_(std::chrono::steady_clock::now().time_since_epoch().count()) {
   boost::system::error_code ec;
   socket_.set_option(asio::ip::tcp::no_delay(true), ec);
   auto ep = socket_.remote_endpoint(ec);
@@ -57,12 +59,24 @@ asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
   auto [ec, k] = co_await socket_.async_read_some(
       asio::buffer(p, n),
       asio::bind_cancellation_slot(stop_reading_.slot(), asio::as_tuple(asio::use_awaitable)));
+  last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                      std::memory_order_relaxed);
   *got = k;
   if (ec) {
     if (ec == asio::error::eof || reading_stopped_) {
       co_return Error(ErrorCode::kUnexpectedEof, "EOF");
     }
     co_return Error(ErrorCode::kIo, ec.message());
+  }
+  co_return Error{};
+}
+
+asio::awaitable<Error> Stream::ReadTail(codec::Tail* tail) {
+  while (tail->Missing() > 0) {
+    size_t room = 0, n = 0;
+    char* at = tail->Room(&room);
+    if (Error err = co_await ReadSome(at, room, &n)) co_return err;
+    tail->Commit(n);
   }
   co_return Error{};
 }

@@ -3,6 +3,7 @@
 // in a single write, so replies that complete together share a syscall.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -14,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/codec.h"
 #include "netrpc/error.h"
 #include "transport/read_buffer.h"
 #include "types/borrowed.h"
@@ -35,6 +37,13 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // ReadSome reads what the socket has, up to n bytes, into p (past the buffer: a large
   // message's tail goes straight into its value); same caller rule.
   boost::asio::awaitable<Error> ReadSome(char* p, size_t n, size_t* got);
+  // ReadTail reads the rest of a large message's last value straight into it (same rule).
+  boost::asio::awaitable<Error> ReadTail(codec::Tail* tail);
+  // LastRead is when a read last completed (or the stream was made), for idle sweeps.
+  std::chrono::steady_clock::time_point LastRead() const {
+    return std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_read_ns_.load(std::memory_order_relaxed)));
+  }
 
   // WriteWith runs encode(out) under the write lock, then makes sure a flush is on its way.
   // The lock orders encoding with sending, which stateful codecs (gob) need.
@@ -90,6 +99,7 @@ class Stream : public std::enable_shared_from_this<Stream> {
   ReadBuffer buffer_;
   boost::asio::cancellation_signal stop_reading_;  // strand only, as is reading_stopped_
   bool reading_stopped_ = false;
+  std::atomic<int64_t> last_read_ns_;  // steady_clock ticks; read by the idle sweep
 
   std::mutex write_mu_;  // guards queued_*, writing_, closed_, flushed_waiters_
   std::string queued_;

@@ -116,8 +116,8 @@ void BM_NativeValueDecode(benchmark::State& state) {
   SetBytes(state, p);
 }
 
-using ClientCodecFactory = std::unique_ptr<codec::ClientCodec> (*)(const codec::Limits&);
-using ServerCodecFactory = std::unique_ptr<codec::ServerCodec> (*)(const codec::Limits&);
+using ClientCodecFactory = std::unique_ptr<netrpc::ClientCodec> (*)(const codec::Limits&);
+using ServerCodecFactory = std::unique_ptr<netrpc::ServerCodec> (*)(const codec::Limits&);
 
 // A whole request message, as a client writes it on a connection already in steady state
 // (method id interned, gob types already sent).
@@ -126,7 +126,7 @@ void RequestEncode(benchmark::State& state, ClientCodecFactory factory) {
   codec::Limits limits;
   auto client = factory(limits);
   std::string out;
-  codec::RequestHeader header{p.Method(), 0};
+  netrpc::Request header{p.Method(), 0};
   client->WriteRequest(header, p.Get(), &out);  // the first message carries the extras
   AllocationCounter allocs(state);
   for (auto _ : state) {
@@ -150,16 +150,16 @@ void RequestDecode(benchmark::State& state, ClientCodecFactory client_factory,
   client->WriteRequest({p.Method(), 1}, p.Get(), &first);
   client->WriteRequest({p.Method(), 2}, p.Get(), &steady);
   auto server = server_factory(limits);
-  codec::RequestHeader header;
+  netrpc::Request header;
   Decoded d;
-  codec::ReadResult r = server->ReadRequest(first, &header);
+  netrpc::ReadResult r = server->ReadRequestHeader(first, &header);
   if (r.error || r.NeedMore() || server->ReadRequestBody(d.Get(p))) {
     state.SkipWithError("first request does not decode");
     return;
   }
   AllocationCounter allocs(state);
   for (auto _ : state) {
-    r = server->ReadRequest(steady, &header);
+    r = server->ReadRequestHeader(steady, &header);
     if (r.consumed != steady.size()) state.SkipWithError("steady request does not decode");
     if (Error err = server->ReadRequestBody(d.Get(p))) state.SkipWithError(err.message().c_str());
     benchmark::DoNotOptimize(d.args.A);
@@ -168,16 +168,16 @@ void RequestDecode(benchmark::State& state, ClientCodecFactory client_factory,
 }
 
 // Factories as plain function pointers, whatever defaulted parameters the codecs grow.
-std::unique_ptr<codec::ClientCodec> NativeClient(const codec::Limits& l) {
+std::unique_ptr<netrpc::ClientCodec> NativeClient(const codec::Limits& l) {
   return codec::NewNativeClientCodec(l);
 }
-std::unique_ptr<codec::ServerCodec> NativeServer(const codec::Limits& l) {
+std::unique_ptr<netrpc::ServerCodec> NativeServer(const codec::Limits& l) {
   return codec::NewNativeServerCodec(l);
 }
-std::unique_ptr<codec::ClientCodec> GobClient(const codec::Limits& l) {
+std::unique_ptr<netrpc::ClientCodec> GobClient(const codec::Limits& l) {
   return codec::NewGobClientCodec(l);
 }
-std::unique_ptr<codec::ServerCodec> GobServer(const codec::Limits& l) {
+std::unique_ptr<netrpc::ServerCodec> GobServer(const codec::Limits& l) {
   return codec::NewGobServerCodec(l);
 }
 

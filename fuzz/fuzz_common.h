@@ -193,9 +193,9 @@ template <class Make, class Hook = NoHook>
 RunResult RunServer(Make&& make, const uint8_t* data, size_t size, size_t split,
                     Hook&& on_request = {}) {
   auto codec = make();
-  netrpc::codec::RequestHeader header;  // reused across messages, as ServerConn does
+  netrpc::Request header;  // reused across messages, as ServerConn does
   return Feed(data, size, split, [&](std::string_view in, Event* ev, size_t* consumed) {
-    netrpc::codec::ReadResult r = codec->ReadRequest(in, &header);
+    netrpc::ReadResult r = codec->ReadRequestHeader(in, &header);
     if (r.error) {
       if (r.consumed != 0) __builtin_trap();  // an error consumes nothing
       ev->stream_error = true;
@@ -221,9 +221,9 @@ RunResult RunClient(Make&& make, const uint8_t* data, size_t size, size_t split,
                     Hook&& prepare = {}) {
   auto codec = make();
   prepare(*codec);
-  netrpc::codec::ResponseHeader header;  // reused across messages, as ClientCore does
+  netrpc::Response header;  // reused across messages, as ClientCore does
   return Feed(data, size, split, [&](std::string_view in, Event* ev, size_t* consumed) {
-    netrpc::codec::ReadResult r = codec->ReadResponse(in, &header);
+    netrpc::ReadResult r = codec->ReadResponseHeader(in, &header);
     if (r.error) {
       if (r.consumed != 0) __builtin_trap();
       ev->stream_error = true;

@@ -13,7 +13,7 @@ using namespace netrpc::protocol;
 namespace {
 
 struct Outcome {
-  codec::ReadResult r;
+  netrpc::ReadResult r;
   GeeOption option;
 };
 
@@ -48,7 +48,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::string json = GeeOptionJson(type);
       GeeOptionReader reader;
       GeeOption o;
-      codec::ReadResult r = reader.Read(json, &o);
+      netrpc::ReadResult r = reader.Read(json, &o);
       if (r.error || r.consumed != json.size() || o.magic_number != kGeeMagicNumber ||
           o.codec_type != type) {
         __builtin_trap();

@@ -11,9 +11,9 @@ using namespace fuzz;
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto make = [] { return NewGobServerCodec(FuzzLimits()); };
   std::string out;
-  std::vector<ResponseHeader> sent;
-  auto respond = [&](ServerCodec& codec, const RequestHeader& h, const Event& ev, Value v) {
-    ResponseHeader rh{h.service_method, h.seq, ""};
+  std::vector<Response> sent;
+  auto respond = [&](ServerCodec& codec, const Request& h, const Event& ev, Value v) {
+    Response rh{h.service_method, h.seq, ""};
     if (ev.error) rh.error = "rpc: server cannot decode request: " + ev.error.message();
     if (v.object == nullptr) rh.error = "rpc: can't find service " + h.service_method;
     size_t before = out.size();

@@ -30,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool self_check = [] {
     HttpHead h;
     std::string req = ConnectRequest(kDefaultRpcPath);
-    codec::ReadResult r = ParseHttpHead(req, &h);
+    netrpc::ReadResult r = ParseHttpHead(req, &h);
     if (r.error || r.consumed != req.size() || h.method != "CONNECT" || h.target != kDefaultRpcPath)
       __builtin_trap();
     std::string resp = ConnectedResponse();
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   std::string_view in(reinterpret_cast<const char*>(data), size);
   HttpHead whole;
-  codec::ReadResult rw = ParseHttpHead(in, &whole);
+  netrpc::ReadResult rw = ParseHttpHead(in, &whole);
   if (rw.consumed > size) __builtin_trap();
   if (rw.consumed != 0) {
     if (whole.method.empty() || whole.first_line.find('\n') != std::string::npos) __builtin_trap();
@@ -51,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::unique_ptr<char[]> first(new char[split == 0 ? 1 : split]);
   if (split) std::memcpy(first.get(), data, split);
   HttpHead part;
-  codec::ReadResult rp = ParseHttpHead(std::string_view(first.get(), split), &part);
+  netrpc::ReadResult rp = ParseHttpHead(std::string_view(first.get(), split), &part);
   if (!rp.NeedMore()) {
     if (rp.consumed != rw.consumed || !(rp.error == rw.error)) __builtin_trap();
     if (rp.consumed != 0 && !SameHead(part, whole)) __builtin_trap();

@@ -16,7 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string out;
     int64_t arg = 7;
     for (uint64_t seq = 0; seq < 10; ++seq) {
-      RequestHeader h{kMethods[seq % 5], seq};
+      Request h{kMethods[seq % 5], seq};
       if (codec.WriteRequest(h, {TypeOf<int64_t>(), &arg}, &out)) __builtin_trap();
     }
   };

@@ -13,13 +13,13 @@ RunResult RunWithStagedTails(const uint8_t* data, size_t size, size_t step) {
   auto codec = NewNativeClientCodec(FuzzLimits());
   std::string_view all(reinterpret_cast<const char*>(data), size);
   RunResult res;
-  ResponseHeader header;
+  Response header;
   size_t avail = step;
   bool tried = false;
   for (;;) {
     std::string_view in = all.substr(res.consumed, std::min(avail, size) - res.consumed);
     Event ev;
-    ReadResult r = codec->ReadResponse(in, &header);
+    ReadResult r = codec->ReadResponseHeader(in, &header);
     if (r.error) {
       ev.stream_error = true;
       ev.error = r.error;
@@ -40,13 +40,13 @@ RunResult RunWithStagedTails(const uint8_t* data, size_t size, size_t step) {
       continue;
     }
     if (!tried) {
-      size_t whole = codec->PeekResponse(in, &header);
+      size_t whole = codec->Large()->PeekResponse(in, &header);
       if (whole != 0) {
         tried = true;
         if (whole <= in.size()) __builtin_trap();  // only messages still arriving
         Value v = header.error.empty() ? body.For(PickBody(header.seq)) : Value{};
         TailPlan plan;
-        if (v.object != nullptr && codec->PlanResponseTail(in, v.type, &plan)) {
+        if (v.object != nullptr && codec->Large()->PlanResponseTail(in, v.type, &plan)) {
           if (plan.have > in.size() || plan.size - plan.have != whole - in.size()) {
             __builtin_trap();  // the tail is exactly what is missing
           }
@@ -64,7 +64,7 @@ RunResult RunWithStagedTails(const uint8_t* data, size_t size, size_t step) {
           ev.method = header.service_method;
           ev.seq = header.seq;
           ev.header_error = header.error;
-          ev.error = codec->ReadResponseStaged(in, v, staged);
+          ev.error = codec->Large()->ReadResponseStaged(in, v, staged);
           if (ev.error) __builtin_trap();  // a plan that holds decodes
           ev.body = Canon(v);
           res.events.push_back(std::move(ev));

@@ -14,13 +14,13 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
   auto codec = NewNativeServerCodec(FuzzLimits());
   std::string_view all(reinterpret_cast<const char*>(data), size);
   RunResult res;
-  RequestHeader header;
+  Request header;
   size_t avail = step;
   bool tried = false;
   for (;;) {
     std::string_view in = all.substr(res.consumed, std::min(avail, size) - res.consumed);
     Event ev;
-    ReadResult r = codec->ReadRequest(in, &header);
+    ReadResult r = codec->ReadRequestHeader(in, &header);
     if (r.error) {
       ev.stream_error = true;
       ev.error = r.error;
@@ -40,13 +40,13 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
       continue;
     }
     if (!tried) {
-      size_t whole = codec->PeekRequest(in, &header);
+      size_t whole = codec->Large()->PeekRequest(in, &header);
       if (whole != 0) {
         tried = true;
         if (whole <= in.size()) __builtin_trap();  // only messages still arriving
         Value v = body.For(PickBody(header.seq));
         Tail tail;
-        ReadResult p = v.object ? codec->ReadRequestPrefix(in, v, &tail) : ReadResult{};
+        ReadResult p = v.object ? codec->Large()->ReadRequestPrefix(in, v, &tail) : ReadResult{};
         if (p.error) __builtin_trap();  // a refusal is never an error
         if (p.consumed != 0) {
           if (p.consumed != in.size() || tail.Missing() != whole - in.size()) __builtin_trap();
@@ -77,9 +77,9 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto make = [] { return NewNativeServerCodec(FuzzLimits()); };
   std::string out;
-  std::vector<std::pair<ResponseHeader, std::string>> sent;
-  auto respond = [&](ServerCodec& codec, const RequestHeader& h, const Event& ev, Value v) {
-    ResponseHeader rh{h.service_method, h.seq, ""};
+  std::vector<std::pair<Response, std::string>> sent;
+  auto respond = [&](ServerCodec& codec, const Request& h, const Event& ev, Value v) {
+    Response rh{h.service_method, h.seq, ""};
     if (ev.error) rh.error = "rpc: server cannot decode request: " + ev.error.message();
     if (v.object == nullptr) rh.error = "rpc: can't find service " + h.service_method;
     size_t before = out.size();

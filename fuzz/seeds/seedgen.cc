@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     auto client = NewNativeClientCodec(Limits{});
     std::string requests;
     for (uint64_t seq = 0; seq < (variant == 0 ? 1u : 10u); ++seq) {
-      RequestHeader h{kMethods[seq % 5], seq};
+      Request h{kMethods[seq % 5], seq};
       if (client->WriteRequest(h, b.For(seq), &requests)) return 1;
     }
     Write(root / "native_server", "netrpc_client_" + std::to_string(variant), requests);
@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
     auto server = NewNativeServerCodec(Limits{});
     std::string responses;
     for (uint64_t seq = 0; seq < (variant == 0 ? 1u : 10u); ++seq) {
-      ResponseHeader h{kMethods[seq % 5], seq, ""};
+      Response h{kMethods[seq % 5], seq, ""};
       if (seq % 5 == 4) h.error = "rpc: can't find method Svc.Nope";
       if (server->WriteResponse(h, b.For(seq), &responses)) return 1;
     }

@@ -62,6 +62,8 @@ inline const Error ErrCanceled{ErrorCode::kCanceled, "rpc: call canceled"};
 template <class T>
 class Result {
  public:
+  // An empty Result holds an error until a value is assigned (for futures and containers).
+  Result() : error_(ErrorCode::kUsage, "netrpc: empty Result") {}
   Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit, like returning a value in Go
   Result(Error error) : error_(std::move(error)) {}  // NOLINT
 

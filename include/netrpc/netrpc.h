@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "netrpc/conn.h"
 #include "netrpc/describe.h"
 #include "netrpc/detail/method.h"
 #include "netrpc/error.h"
@@ -24,6 +25,9 @@
 namespace netrpc {
 
 using namespace std::chrono_literals;
+
+class ServerCodec;  // netrpc/codec.h: Go's rpc.ServerCodec, for codecs of one's own
+class ClientCodec;
 
 // Protocol is what a client speaks; a server detects it per connection, on one port.
 enum class Protocol : uint8_t {
@@ -96,15 +100,25 @@ class Server {
     return AddFunc(service_method, detail::MakeStub<Ret(P...)>("", fn), options);
   }
 
-  // Listen starts serving on "tcp" host:port (port 0 picks a free one) and returns at once.
+  // Listen starts serving on network ("tcp", "tcp4", "tcp6": host:port, port 0 picks a free
+  // one; "unix": a socket path) and returns at once.
   Error Listen(std::string_view network, std::string_view address);
-  // Address is where the last Listen bound, e.g. "127.0.0.1:40123".
+  // Accept serves every connection listener accepts, as Go's Server.Accept, and blocks until
+  // the listener is closed or the server shuts down.
+  Error Accept(Listener listener);
+  // Address is where the last Listen or Accept listens, e.g. "127.0.0.1:40123" or a path.
   std::string Address() const;
   // Serve blocks until Shutdown; ListenAndServe is Listen then Serve.
   void Serve();
   Error ListenAndServe(std::string_view network, std::string_view address);
-  // ServeConn serves one already connected socket (the server takes the descriptor).
+  // ServeConn serves one connection in the background, detecting its protocol from its first
+  // bytes; it returns at once (Go's blocks until the client hangs up).
+  Error ServeConn(Conn conn);
+  // ServeConn(fd) serves an already connected TCP or Unix socket; the server takes it.
   Error ServeConn(int fd);
+  // ServeCodec serves the codec's connection with that codec, in the background, until the
+  // connection ends or the codec fails (Go's Server.ServeCodec). See netrpc/codec.h.
+  Error ServeCodec(std::unique_ptr<ServerCodec> codec);
   // HandleHTTP sets the path that answers HTTP CONNECT with Go's handshake (default
   // "/_goRPC_", Go's DefaultRPCPath). Every listener detects each connection's protocol from
   // its first bytes: native, gob, JSON-RPC, GeeRPC's Option and HTTP share one port.
@@ -246,7 +260,8 @@ class Client {
   std::shared_ptr<detail::ClientCore> core_;
 };
 
-// Dial connects to a netrpc (or, by DialOptions::protocol, a Go) server at host:port.
+// Dial connects to a netrpc (or, by DialOptions::protocol, a Go) server: network "tcp",
+// "tcp4" or "tcp6" with host:port, or "unix" with a socket path.
 Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
                                      DialOptions options = {});
 // DialHTTP connects through HTTP: "CONNECT /_goRPC_ HTTP/1.0", Go's answer
@@ -257,7 +272,13 @@ Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_v
 Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
                                              std::string_view path,
                                              DialOptions options = {.protocol = Protocol::kGob});
-// NewClient runs a client over an already connected socket; it takes the descriptor.
+// NewClient runs a client over a connection (Go's rpc.NewClient), speaking
+// options.protocol; NewClient(fd) over an already connected socket, which it takes.
+Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options = {});
 Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options = {});
+// NewClientWithCodec runs a client that speaks through codec over its connection (Go's
+// rpc.NewClientWithCodec); options.protocol and gee_option do not apply.
+Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> codec,
+                                                   DialOptions options = {});
 
 }  // namespace netrpc

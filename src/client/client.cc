@@ -5,11 +5,9 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
-#include <boost/asio/write.hpp>
 
 #include "client/client_core.h"
 #include "codec/gob.h"
@@ -17,28 +15,29 @@
 #include "codec/native.h"
 #include "protocol/gee_option.h"
 #include "protocol/http_connect.h"
+#include "transport/listener.h"
+#include "transport/socket_connection.h"
 #include "types/log.h"
 
 namespace netrpc {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace detail {
 namespace {
 
-// HttpConnect makes Go's DialHTTP handshake on a connected socket and keeps whatever
-// followed the answer's head in *leftover.
-asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::string* leftover) {
+// HttpConnect makes Go's DialHTTP handshake on a new connection and gives back whatever
+// followed the answer's head, for the RPC stream to read first.
+asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view path) {
   std::string request = protocol::ConnectRequest(path);
-  auto [werr, wn] =
-      co_await asio::async_write(s, asio::buffer(request), asio::as_tuple(asio::use_awaitable));
+  asio::const_buffer out(request.data(), request.size());
+  auto [werr, wn] = co_await c.AsyncWrite(std::span(&out, 1), asio::as_tuple(asio::use_awaitable));
   if (werr) co_return Error(ErrorCode::kIo, werr.message());
   std::string in;
   char chunk[1024];
   for (;;) {
     protocol::HttpHead head;
-    codec::ReadResult r = protocol::ParseHttpHead(in, &head);
+    ReadResult r = protocol::ParseHttpHead(in, &head);
     if (r.error) co_return r.error;
     if (r.consumed > 0) {
       if (head.method != "HTTP/1.0" && head.method != "HTTP/1.1") {
@@ -47,11 +46,11 @@ asio::awaitable<Error> HttpConnect(tcp::socket& s, std::string_view path, std::s
       if (head.target != protocol::kConnected) {
         co_return Error(ErrorCode::kProtocol, "unexpected HTTP response: " + head.target);
       }
-      leftover->assign(in.substr(r.consumed));
+      c.Unread(std::string_view(in).substr(r.consumed));
       co_return Error{};
     }
     auto [rerr, n] =
-        co_await s.async_read_some(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
+        co_await c.AsyncReadSome(asio::buffer(chunk), asio::as_tuple(asio::use_awaitable));
     if (rerr) co_return Error(ErrorCode::kIo, rerr.message());
     in.append(chunk, n);
   }
@@ -89,6 +88,7 @@ void ClientCore::Shutdown() {
     // Objects bound to the io_context go before it; it then destroys what is still queued.
     timer_.reset();
     stream_.reset();
+    codec_.reset();  // it holds the connection, bound to the io_context too
     own_loop_.reset();
     loop_ = nullptr;
   } else if (auto self = weak_from_this().lock()) {  // not from the destructor
@@ -100,107 +100,87 @@ void ClientCore::Shutdown() {
 
 Error ClientCore::Connect(std::string_view network, std::string_view address,
                           std::string_view http_path) {
-  if (network != "tcp" && network != "tcp4" && network != "tcp6") {
-    return Error(ErrorCode::kUsage, "dial: unsupported network " + std::string(network));
-  }
   if (loop_->InLoopThread()) {
     return Error(ErrorCode::kUsage, "netrpc: Dial on a ClientLoop thread would deadlock");
   }
-  std::string host;
-  uint16_t port = 0;
-  if (Error err = transport::ParseHostPort(address, &host, &port)) return err;
-  if (host == "0.0.0.0") host = "127.0.0.1";
-  auto& io = loop_->Context();
-  tcp::resolver resolver(io);
-  boost::system::error_code ec;
-  auto endpoints = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || endpoints.empty()) {
-    return Error(ErrorCode::kConnect, "dial tcp " + std::string(address) + ": " + ec.message());
-  }
-  tcp::socket socket(io);
+  auto ex = loop_->Context().get_executor();
   std::string where(address);
-  std::string leftover;  // bytes the server sent right after its HTTP answer
   auto timeout = options_.connect_timeout;
-  auto connected = asio::co_spawn(
-      io,
-      [&]() -> asio::awaitable<Error> {
+  auto dialed = asio::co_spawn(
+      ex,
+      [&]() -> asio::awaitable<Result<std::shared_ptr<transport::Connection>>> {
         using namespace asio::experimental::awaitable_operators;
-        Error last;
-        for (const auto& entry : endpoints) {
-          tcp::socket s(io);
-          asio::steady_timer timer(io, timeout);
-          auto r =
-              co_await (s.async_connect(entry.endpoint(), asio::as_tuple(asio::use_awaitable)) ||
-                        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-          if (r.index() == 1)
-            co_return Error(ErrorCode::kConnect, "dial tcp " + where + ": i/o timeout");
-          auto [e] = std::get<0>(r);
-          if (!e) {
-            if (!http_path.empty()) {
-              auto h = co_await (HttpConnect(s, http_path, &leftover) ||
-                                 timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-              if (h.index() == 1) {
-                co_return Error(ErrorCode::kConnect, "dial-http tcp " + where + ": i/o timeout");
-              }
-              if (Error herr = std::get<0>(h)) {
-                co_return Error(ErrorCode::kConnect,
-                                "dial-http tcp " + where + ": " + herr.message());
-              }
-            }
-            socket = std::move(s);
-            co_return Error{};
-          }
-          last = Error(ErrorCode::kConnect, "dial tcp " + where + ": " + e.message());
+        auto start = std::chrono::steady_clock::now();
+        auto c = co_await transport::Dial(ex, std::string(network), where, timeout);
+        if (!c.ok() || http_path.empty()) co_return c;
+        // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
+        asio::steady_timer timer(ex, start + timeout);
+        auto h = co_await (HttpConnect(**c, http_path) ||
+                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+        std::string prefix = "dial-http " + std::string(network) + " " + where + ": ";
+        if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
+        if (Error herr = std::get<0>(h)) {
+          co_return Error(ErrorCode::kConnect, prefix + herr.message());
         }
-        co_return last;
+        co_return c;
       },
       asio::use_future);
-  if (Error err = connected.get()) return err;
-  return Begin(std::move(socket), leftover);
+  auto connection = dialed.get();
+  if (!connection.ok()) return connection.error();
+  return Begin(std::move(*connection), nullptr);
 }
 
 Error ClientCore::Adopt(int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
-  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    return Error(ErrorCode::kUsage, "NewClient: not a socket");
+  auto connection = transport::AdoptDescriptor(loop_->Context().get_executor(), fd);
+  if (!connection.ok()) {
+    return Error(connection.error().code(), "NewClient: " + connection.error().message());
   }
-  tcp::socket socket(loop_->Context());
-  boost::system::error_code ec;
-  socket.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-  if (ec) return Error(ErrorCode::kIo, "NewClient: " + ec.message());
-  return Begin(std::move(socket));
+  return Begin(std::move(*connection), nullptr);
 }
 
-Error ClientCore::Begin(tcp::socket socket, std::string_view already_read) {
-  stream_ = std::make_shared<transport::Stream>(std::move(socket));
+Error ClientCore::Run(std::shared_ptr<transport::Connection> connection,
+                      std::unique_ptr<ClientCodec> codec) {
+  if (connection == nullptr) return Error(ErrorCode::kUsage, "NewClient: no connection");
+  if (Error err = connection->Rebind(loop_->Context().get_executor())) return err;
+  return Begin(std::move(connection), std::move(codec));
+}
+
+Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
+                        std::unique_ptr<ClientCodec> codec) {
+  if (codec == nullptr && options_.gee_option && options_.protocol == Protocol::kNative) {
+    return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
+  }
+  Conn conn(connection);
+  stream_ = std::make_shared<transport::Stream>(std::move(connection));
   // Replies that arrived before a write failed are still delivered, as in Go's net/rpc,
   // and the calls left get the read side's error (EOF: ErrUnexpectedEof).
   stream_->KeepReadingAfterWriteError();
-  stream_->Buffer().Append(already_read);
-  switch (options_.protocol) {
-    case Protocol::kNative:
-      codec_ = codec::NewNativeClientCodec(limits_);
-      break;
-    case Protocol::kGob:
-      codec_ = codec::NewGobClientCodec(
-          limits_, options_.gee_option ? codec::GobHeaders::kGeeRpc : codec::GobHeaders::kNetRpc);
-      break;
-    case Protocol::kJson:
-      codec_ = codec::NewJsonClientCodec(limits_);
-      break;
-  }
-  if (options_.gee_option) {
-    if (options_.protocol == Protocol::kNative) {
-      return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
+  if (codec != nullptr) {
+    codec_ = std::move(codec);
+  } else {
+    switch (options_.protocol) {
+      case Protocol::kNative:
+        codec_ = codec::NewNativeClientCodec(limits_, conn);
+        break;
+      case Protocol::kGob:
+        codec_ = codec::NewGobClientCodec(
+            limits_, options_.gee_option ? codec::GobHeaders::kGeeRpc : codec::GobHeaders::kNetRpc,
+            conn);
+        break;
+      case Protocol::kJson:
+        codec_ = codec::NewJsonClientCodec(limits_, conn);
+        break;
     }
-    std::string option = protocol::GeeOptionJson(
-        options_.protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson);
-    stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
-      out->append(option);
-      return Error{};
-    });
+    if (options_.gee_option) {
+      std::string option = protocol::GeeOptionJson(
+          options_.protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson);
+      stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
+        out->append(option);
+        return Error{};
+      });
+    }
   }
+  large_ = codec_->Large();
   asio::co_spawn(stream_->GetStrand(), ReadLoop(), asio::detached);
   return {};
 }
@@ -208,50 +188,7 @@ Error ClientCore::Begin(tcp::socket socket, std::string_view already_read) {
 asio::awaitable<void> ClientCore::ReadLoop() {
   auto self = shared_from_this();
   auto stream = stream_;
-  auto& buffer = stream->Buffer();
-  codec::ResponseHeader header;
-  Error err;
-  while (!err) {
-    for (;;) {
-      codec::ReadResult r = codec_->ReadResponse(buffer.Data(), &header);
-      if (r.error) {
-        err = r.error;
-        break;
-      }
-      if (r.NeedMore()) break;
-      std::shared_ptr<Call> call;
-      {
-        std::lock_guard lock(mu_);
-        call = pending_.Take(header.seq);
-      }
-      if (call == nullptr) {  // timed out or canceled already: the reply has nowhere to go
-        codec_->ReadResponseBody({});
-      } else if (!header.error.empty()) {
-        codec_->ReadResponseBody({});
-        Complete(*call, ServerError(header.error));
-      } else {
-        Error body_err = codec_->ReadResponseBody(call->reply_);
-        if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
-        Complete(*call, body_err);
-      }
-      buffer.Consume(r.consumed);
-      large_tried_ = false;
-    }
-    if (err) break;
-    if (!large_tried_ && buffer.Size() > 0) {
-      StagedReply staged;
-      if (BeginStaged(&staged)) {
-        err = co_await stream_->ReadTail(&staged.tail);
-        if (!err) FinishStaged(&staged);
-        continue;
-      }
-    }
-    if (buffer.Size() > limits_.max_message_bytes + 64) {
-      err = Error(ErrorCode::kTooLarge, "response exceeds the message size limit");
-      break;
-    }
-    err = co_await stream->ReadMore();
-  }
+  Error err = co_await transport::RunReadLoop(*stream, *this, limits_.max_message_bytes);
   bool closing;
   {
     std::lock_guard lock(mu_);
@@ -260,49 +197,76 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
   FailAll(closing ? ErrShutdown : err);
+  codec_->Close();
   stream->Close();
+}
+
+ReadResult ClientCore::OnMessage(std::string_view in) {
+  ReadResult r = codec_->ReadResponseHeader(in, &header_);
+  if (r.consumed == 0) return r;
+  std::shared_ptr<Call> call;
+  {
+    std::lock_guard lock(mu_);
+    call = pending_.Take(header_.seq);
+  }
+  if (call == nullptr) {  // timed out or canceled already: the reply has nowhere to go
+    codec_->ReadResponseBody({});
+  } else if (!header_.error.empty()) {
+    codec_->ReadResponseBody({});
+    Complete(*call, ServerError(header_.error));
+  } else {
+    Error body_err = codec_->ReadResponseBody(call->reply_);
+    if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
+    Complete(*call, body_err);
+  }
+  return r;
 }
 
 // A large reply is staged rather than decoded into the caller's reply: the call stays in the
 // pending table while the rest of its last value arrives, so its deadline and Cancel work as
 // usual; if it is gone by the end, the staged value is dropped.
-bool ClientCore::BeginStaged(StagedReply* staged) {
+transport::MessageSink::Large ClientCore::BeginLarge(transport::ReadBuffer& buffer,
+                                                     codec::Tail** tail) {
   constexpr size_t kMinLarge = 256 * 1024;  // below it, buffering and copying costs less
-  auto& buffer = stream_->Buffer();
-  size_t size = codec_->PeekResponse(buffer.Data(), &staged->header);
-  if (size == 0) return false;  // not yet known; look again after the next read
-  large_tried_ = true;          // one look per message: a refusal is final
-  if (size < kMinLarge || !staged->header.error.empty()) return false;
+  if (large_ == nullptr) return Large::kNo;
+  StagedReply& staged = staged_;
+  size_t size = large_->PeekResponse(buffer.Data(), &staged.header);
+  if (size == 0) return Large::kNotYet;  // look again after the next read
+  if (size < kMinLarge || !staged.header.error.empty()) return Large::kNo;
   const TypeInfo* type = nullptr;
   {
     std::lock_guard lock(mu_);
-    const Call* call = pending_.Find(staged->header.seq);
-    if (call == nullptr || call->reply_.object == nullptr) return false;
+    const Call* call = pending_.Find(staged.header.seq);
+    if (call == nullptr || call->reply_.object == nullptr) return Large::kNo;
     type = call->reply_.type;
   }
   codec::TailPlan plan;
-  if (!codec_->PlanResponseTail(buffer.Data(), type, &plan)) return false;
+  if (!large_->PlanResponseTail(buffer.Data(), type, &plan)) return Large::kNo;
   std::string_view in = buffer.Data();
   std::string_view first = in.substr(in.size() - plan.have);
   if (plan.kind == Kind::kBytes) {
-    staged->tail.Begin(TypeOf<Bytes>(), &staged->bytes, plan.size, first);
+    staged.tail.Begin(TypeOf<Bytes>(), &staged.bytes, plan.size, first);
   } else {
-    staged->tail.Begin(TypeOf<std::string>(), &staged->string, plan.size, first);
+    staged.tail.Begin(TypeOf<std::string>(), &staged.string, plan.size, first);
   }
-  return true;
+  *tail = &staged.tail;
+  return Large::kYes;
 }
 
-void ClientCore::FinishStaged(StagedReply* staged) {
+void ClientCore::FinishLarge() {
+  StagedReply& staged = staged_;
   std::shared_ptr<Call> call;
   {
     std::lock_guard lock(mu_);
-    call = pending_.Take(staged->header.seq);
+    call = pending_.Take(staged.header.seq);
   }
   auto& buffer = stream_->Buffer();
   Error body_err =
-      codec_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged->tail.object);
+      large_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged.tail.object);
   buffer.Consume(buffer.Size());  // all of it was this message's start
-  large_tried_ = false;
+  staged.tail = {};
+  Bytes().swap(staged.bytes);  // a staged value that was not swapped in goes now
+  std::string().swap(staged.string);
   if (call) {
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
     Complete(*call, body_err);
@@ -352,7 +316,7 @@ std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstVa
                    "netrpc: " + std::to_string(out->size()) +
                        " bytes of requests already wait to be sent; the server is not reading");
     }
-    codec::RequestHeader header{call->service_method_, seq};
+    Request header{call->service_method_, seq};
     return codec_->WriteRequest(header, args, out);
   });
   if (err) {
@@ -520,6 +484,27 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
   auto core = std::make_shared<detail::ClientCore>(options);
   if (Error err =
           core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
+    core->Shutdown();
+    return err;
+  }
+  return std::make_unique<Client>(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
+  auto core = std::make_shared<detail::ClientCore>(options);
+  if (Error err = core->Run(conn.Impl())) {
+    core->Shutdown();
+    return err;
+  }
+  return std::make_unique<Client>(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> codec,
+                                                   DialOptions options) {
+  if (codec == nullptr) return Error(ErrorCode::kUsage, "NewClientWithCodec: no codec");
+  auto core = std::make_shared<detail::ClientCore>(options);
+  auto connection = codec->Connection().Impl();
+  if (Error err = core->Run(std::move(connection), std::move(codec))) {
     core->Shutdown();
     return err;
   }

@@ -11,12 +11,14 @@
 #include "client/pending_calls.h"
 #include "codec/codec.h"
 #include "netrpc/netrpc.h"
+#include "transport/connection.h"
 #include "transport/event_loop.h"
+#include "transport/read_loop.h"
 #include "transport/stream.h"
 
 namespace netrpc::detail {
 
-class ClientCore : public std::enable_shared_from_this<ClientCore> {
+class ClientCore : public std::enable_shared_from_this<ClientCore>, private transport::MessageSink {
  public:
   explicit ClientCore(DialOptions options);
   ~ClientCore();
@@ -25,6 +27,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   Error Connect(std::string_view network, std::string_view address,
                 std::string_view http_path = {});
   Error Adopt(int fd);
+  // Run takes a connection made elsewhere (NewClient), with a codec of the caller's or, if
+  // null, the one options.protocol names.
+  Error Run(std::shared_ptr<transport::Connection> connection,
+            std::unique_ptr<ClientCodec> codec = nullptr);
   // Shutdown closes and then stops the I/O thread; call it from the owner, not a callback.
   void Shutdown();
 
@@ -41,19 +47,22 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   static Error Wait(Call& call);
 
  private:
-  Error Begin(boost::asio::ip::tcp::socket socket, std::string_view already_read = {});
+  Error Begin(std::shared_ptr<transport::Connection> connection,
+              std::unique_ptr<ClientCodec> codec);
   boost::asio::awaitable<void> ReadLoop();
-  // A large reply whose last value is a string or byte slice: BeginStaged plans it (no I/O,
-  // so the usual path pays no coroutine for the check), Stream::ReadTail fills the staged value
-  // from the socket, FinishStaged hands it to the call if the call is still waiting.
+  // The read loop's side (transport::MessageSink).
+  ReadResult OnMessage(std::string_view in) override;
+  // A large reply whose last value is a string or byte slice: BeginLarge stages it (no I/O,
+  // so the usual path pays no coroutine for the check), the loop reads the staged value
+  // from the connection, FinishLarge hands it to the call if the call is still waiting.
   struct StagedReply {
-    codec::ResponseHeader header;
+    Response header;
     Bytes bytes;
     std::string string;
     codec::Tail tail;
   };
-  bool BeginStaged(StagedReply* staged);
-  void FinishStaged(StagedReply* staged);
+  Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
+  void FinishLarge() override;
   void ArmTimer();
   void OnTimer();
   void FailAll(const Error& err);
@@ -63,14 +72,16 @@ class ClientCore : public std::enable_shared_from_this<ClientCore> {
   std::unique_ptr<transport::EventLoop> own_loop_;  // unless DialOptions::loop is shared
   transport::EventLoop* loop_;
   std::shared_ptr<transport::Stream> stream_;
-  std::unique_ptr<codec::ClientCodec> codec_;
+  std::unique_ptr<ClientCodec> codec_;
+  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
+  Response header_;                        // read loop only, as is staged_
+  StagedReply staged_;
   // The deadline timer runs on a strand of its own (a shared loop may have several threads);
   // it is used only there, and goes before an owned loop's io_context does.
   using Timer = boost::asio::basic_waitable_timer<
       std::chrono::steady_clock, boost::asio::wait_traits<std::chrono::steady_clock>,
       boost::asio::strand<boost::asio::io_context::executor_type>>;
   std::unique_ptr<Timer> timer_;
-  bool large_tried_ = false;  // read loop only: BeginStaged looked at the next message
 
   std::mutex mu_;  // guards everything below
   uint64_t next_seq_ = 0;

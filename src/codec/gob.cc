@@ -11,14 +11,13 @@ namespace {
 
 using gob::Reader;
 
-// Header descriptions written by hand so that RequestHeader/ResponseHeader travel as Go's
+// Header descriptions written by hand so that Request/Response travel as Go's
 // rpc.Request/rpc.Response (the same names and fields) and decode in place, keeping capacity.
 const TypeInfo* RequestType() {
   static const FieldInfo fields[] = {
       {"ServiceMethod", &TypeOf<std::string>,
-       [](void* o) -> void* { return &static_cast<RequestHeader*>(o)->service_method; }},
-      {"Seq", &TypeOf<uint64_t>,
-       [](void* o) -> void* { return &static_cast<RequestHeader*>(o)->seq; }},
+       [](void* o) -> void* { return &static_cast<Request*>(o)->service_method; }},
+      {"Seq", &TypeOf<uint64_t>, [](void* o) -> void* { return &static_cast<Request*>(o)->seq; }},
   };
   static const TypeInfo info = [] {
     TypeInfo t{};
@@ -26,7 +25,7 @@ const TypeInfo* RequestType() {
     t.name = "Request";
     t.fields = fields;
     t.reset = [](void* o) {
-      auto* h = static_cast<RequestHeader*>(o);
+      auto* h = static_cast<Request*>(o);
       h->service_method.clear();
       h->seq = 0;
     };
@@ -38,11 +37,10 @@ const TypeInfo* RequestType() {
 const TypeInfo* ResponseType() {
   static const FieldInfo fields[] = {
       {"ServiceMethod", &TypeOf<std::string>,
-       [](void* o) -> void* { return &static_cast<ResponseHeader*>(o)->service_method; }},
-      {"Seq", &TypeOf<uint64_t>,
-       [](void* o) -> void* { return &static_cast<ResponseHeader*>(o)->seq; }},
+       [](void* o) -> void* { return &static_cast<Response*>(o)->service_method; }},
+      {"Seq", &TypeOf<uint64_t>, [](void* o) -> void* { return &static_cast<Response*>(o)->seq; }},
       {"Error", &TypeOf<std::string>,
-       [](void* o) -> void* { return &static_cast<ResponseHeader*>(o)->error; }},
+       [](void* o) -> void* { return &static_cast<Response*>(o)->error; }},
   };
   static const TypeInfo info = [] {
     TypeInfo t{};
@@ -50,7 +48,7 @@ const TypeInfo* ResponseType() {
     t.name = "Response";
     t.fields = fields;
     t.reset = [](void* o) {
-      auto* h = static_cast<ResponseHeader*>(o);
+      auto* h = static_cast<Response*>(o);
       h->service_method.clear();
       h->seq = 0;
       h->error.clear();
@@ -217,16 +215,16 @@ class Stream {
 
 class GobServerCodec final : public ServerCodec {
  public:
-  GobServerCodec(const Limits& limits, GobHeaders headers)
-      : stream_(limits),
+  GobServerCodec(const Limits& limits, GobHeaders headers, Conn conn)
+      : ServerCodec(std::move(conn)),
+        stream_(limits),
         response_type_(headers == GobHeaders::kGeeRpc ? GeeHeaderType() : ResponseType()) {}
 
-  ReadResult ReadRequest(std::string_view in, RequestHeader* header) override {
+  ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
     return stream_.Read(in, Value{RequestType(), header});
   }
   Error ReadRequestBody(Value body) override { return stream_.ReadBody(body); }
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
-                      Borrowed*) override {  // never borrows: gob frames are built whole
+  Error WriteResponse(const Response& header, ConstValue body, std::string* out) override {
     static const char kEmpty = 0;
     if (!header.error.empty()) body = ConstValue{InvalidRequestType(), &kEmpty};
     return stream_.Write(ConstValue{response_type_, &header}, body, out);
@@ -239,10 +237,10 @@ class GobServerCodec final : public ServerCodec {
 
 class GobClientCodec final : public ClientCodec {
  public:
-  GobClientCodec(const Limits& limits, GobHeaders headers)
-      : stream_(limits), gee_(headers == GobHeaders::kGeeRpc) {}
+  GobClientCodec(const Limits& limits, GobHeaders headers, Conn conn)
+      : ClientCodec(std::move(conn)), stream_(limits), gee_(headers == GobHeaders::kGeeRpc) {}
 
-  Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) override {
+  Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
     if (gee_) {
       gee_header_.service_method = header.service_method;
       gee_header_.seq = header.seq;
@@ -250,7 +248,7 @@ class GobClientCodec final : public ClientCodec {
     }
     return stream_.Write(ConstValue{RequestType(), &header}, body, out);
   }
-  ReadResult ReadResponse(std::string_view in, ResponseHeader* header) override {
+  ReadResult ReadResponseHeader(std::string_view in, Response* header) override {
     return stream_.Read(in, Value{ResponseType(), header});
   }
   Error ReadResponseBody(Value body) override { return stream_.ReadBody(body); }
@@ -258,17 +256,19 @@ class GobClientCodec final : public ClientCodec {
  private:
   Stream stream_;
   bool gee_;
-  ResponseHeader gee_header_;  // reused: a GeeRPC request is written as a Header
+  Response gee_header_;  // reused: a GeeRPC request is written as a Header
 };
 
 }  // namespace
 
-std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits, GobHeaders headers) {
-  return std::make_unique<GobServerCodec>(limits, headers);
+std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits, GobHeaders headers,
+                                               Conn conn) {
+  return std::make_unique<GobServerCodec>(limits, headers, std::move(conn));
 }
 
-std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits, GobHeaders headers) {
-  return std::make_unique<GobClientCodec>(limits, headers);
+std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits, GobHeaders headers,
+                                               Conn conn) {
+  return std::make_unique<GobClientCodec>(limits, headers, std::move(conn));
 }
 
 }  // namespace netrpc::codec

@@ -15,9 +15,11 @@ enum class GobHeaders { kNetRpc, kGeeRpc };
 // NewGobServerCodec reads gob rpc.Request headers and bodies and writes rpc.Response ones,
 // byte-compatible with Go's gobServerCodec.
 std::unique_ptr<ServerCodec> NewGobServerCodec(const Limits& limits,
-                                               GobHeaders headers = GobHeaders::kNetRpc);
+                                               GobHeaders headers = GobHeaders::kNetRpc,
+                                               Conn conn = {});
 // NewGobClientCodec is the other side, byte-compatible with Go's gobClientCodec.
 std::unique_ptr<ClientCodec> NewGobClientCodec(const Limits& limits,
-                                               GobHeaders headers = GobHeaders::kNetRpc);
+                                               GobHeaders headers = GobHeaders::kNetRpc,
+                                               Conn conn = {});
 
 }  // namespace netrpc::codec

@@ -109,10 +109,10 @@ const bj::value* Lookup(const bj::object& obj, const Member& m) {
 
 class JsonServerCodec final : public ServerCodec {
  public:
-  explicit JsonServerCodec(const Limits& limits)
-      : limits_(limits), reader_(limits, kEnvelopeDepth) {}
+  JsonServerCodec(const Limits& limits, Conn conn)
+      : ServerCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
 
-  ReadResult ReadRequest(std::string_view in, RequestHeader* header) override {
+  ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
     bj::value msg;
     std::string_view text;
     ReadResult r = reader_.Read(in, &msg, &text);
@@ -180,8 +180,7 @@ class JsonServerCodec final : public ServerCodec {
     return DecodeJson(a[0], body);
   }
 
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
-                      Borrowed*) override {  // never borrows: bytes travel as base64
+  Error WriteResponse(const Response& header, ConstValue body, std::string* out) override {
     std::lock_guard lock(pending_mu_);
     auto it = pending_.find(header.seq);
     if (it == pending_.end()) {
@@ -225,10 +224,10 @@ class JsonServerCodec final : public ServerCodec {
 
 class JsonClientCodec final : public ClientCodec {
  public:
-  explicit JsonClientCodec(const Limits& limits)
-      : limits_(limits), reader_(limits, kEnvelopeDepth) {}
+  JsonClientCodec(const Limits& limits, Conn conn)
+      : ClientCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
 
-  Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) override {
+  Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
     const size_t start = out->size();
     try {
       out->append("{\"method\":");
@@ -250,7 +249,7 @@ class JsonClientCodec final : public ClientCodec {
     return {};
   }
 
-  ReadResult ReadResponse(std::string_view in, ResponseHeader* header) override {
+  ReadResult ReadResponseHeader(std::string_view in, Response* header) override {
     bj::value msg;
     std::string_view text;
     ReadResult r = reader_.Read(in, &msg, &text);
@@ -336,12 +335,12 @@ class JsonClientCodec final : public ClientCodec {
 
 }  // namespace
 
-std::unique_ptr<ServerCodec> NewJsonServerCodec(const Limits& limits) {
-  return std::make_unique<JsonServerCodec>(limits);
+std::unique_ptr<ServerCodec> NewJsonServerCodec(const Limits& limits, Conn conn) {
+  return std::make_unique<JsonServerCodec>(limits, std::move(conn));
 }
 
-std::unique_ptr<ClientCodec> NewJsonClientCodec(const Limits& limits) {
-  return std::make_unique<JsonClientCodec>(limits);
+std::unique_ptr<ClientCodec> NewJsonClientCodec(const Limits& limits, Conn conn) {
+  return std::make_unique<JsonClientCodec>(limits, std::move(conn));
 }
 
 }  // namespace netrpc::codec

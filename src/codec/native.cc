@@ -116,11 +116,14 @@ class FrameWriter {
   size_t borrowed_before_ = 0;
 };
 
-class NativeServerCodec final : public ServerCodec {
+class NativeServerCodec final : public ServerCodec, public LargeMessages {
  public:
-  explicit NativeServerCodec(const Limits& limits) : limits_(limits), frames_(limits_, true) {}
+  NativeServerCodec(const Limits& limits, Conn conn)
+      : ServerCodec(std::move(conn)), limits_(limits), frames_(limits_, true) {}
 
-  ReadResult ReadRequest(std::string_view in, RequestHeader* header) override {
+  LargeMessages* Large() override { return this; }
+
+  ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
@@ -130,7 +133,7 @@ class NativeServerCodec final : public ServerCodec {
     return r;
   }
 
-  size_t PeekRequest(std::string_view in, RequestHeader* header) override {
+  size_t PeekRequest(std::string_view in, Request* header) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     size_t body_at = 0;
@@ -141,7 +144,7 @@ class NativeServerCodec final : public ServerCodec {
   ReadResult ReadRequestPrefix(std::string_view in, Value body, Tail* tail) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
-    RequestHeader header;
+    Request header;
     size_t body_at = 0;
     if (whole == 0 || ParseHeader(part, &header, false, &body_at)) return {};
     *tail = {};
@@ -158,7 +161,17 @@ class NativeServerCodec final : public ServerCodec {
     return reader.ReadValue(body);
   }
 
-  Error WriteResponse(const ResponseHeader& header, ConstValue body, std::string* out,
+  // The client's half of the capability has no use on a server.
+  size_t PeekResponse(std::string_view, Response*) override { return 0; }
+  bool PlanResponseTail(std::string_view, const TypeInfo*, TailPlan*) override { return false; }
+  Error ReadResponseStaged(std::string_view, Value, void*) override {
+    return Malformed("not a client");
+  }
+
+  Error WriteResponse(const Response& header, ConstValue body, std::string* out) override {
+    return WriteResponse(header, body, out, nullptr);
+  }
+  Error WriteResponse(const Response& header, ConstValue body, std::string* out,
                       Borrowed* borrowed) override {
     FrameWriter frame(out, false, borrowed);
     out->push_back(static_cast<char>(kResponse));
@@ -172,7 +185,7 @@ class NativeServerCodec final : public ServerCodec {
  private:
   // ParseHeader reads a request's header from the start of its payload; `commit` makes a
   // newly interned method name count (a peek must not).
-  Error ParseHeader(std::string_view payload, RequestHeader* header, bool commit, size_t* body_at) {
+  Error ParseHeader(std::string_view payload, Request* header, bool commit, size_t* body_at) {
     NativeReader reader(payload, limits_);
     std::string_view kind;
     uint64_t tag = 0;
@@ -206,11 +219,20 @@ class NativeServerCodec final : public ServerCodec {
   std::string_view body_;           // of the request just parsed, inside the caller's buffer
 };
 
-class NativeClientCodec final : public ClientCodec {
+class NativeClientCodec final : public ClientCodec, public LargeMessages {
  public:
-  explicit NativeClientCodec(const Limits& limits) : limits_(limits), frames_(limits_, false) {}
+  NativeClientCodec(const Limits& limits, Conn conn)
+      : ClientCodec(std::move(conn)), limits_(limits), frames_(limits_, false) {}
 
-  Error WriteRequest(const RequestHeader& header, ConstValue body, std::string* out) override {
+  LargeMessages* Large() override { return this; }
+  // The server's half of the capability has no use on a client.
+  size_t PeekRequest(std::string_view, Request*) override { return 0; }
+  ReadResult ReadRequestPrefix(std::string_view, Value, Tail*) override { return {}; }
+  Error WriteResponse(const Response&, ConstValue, std::string*, Borrowed*) override {
+    return Malformed("not a server");
+  }
+
+  Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
     FrameWriter frame(out, !preamble_sent_);
     out->push_back(static_cast<char>(kRequest));
     AppendVarint(header.seq, out);
@@ -236,7 +258,7 @@ class NativeClientCodec final : public ClientCodec {
     return {};
   }
 
-  ReadResult ReadResponse(std::string_view in, ResponseHeader* header) override {
+  ReadResult ReadResponseHeader(std::string_view in, Response* header) override {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
@@ -246,7 +268,7 @@ class NativeClientCodec final : public ClientCodec {
     return r;
   }
 
-  size_t PeekResponse(std::string_view in, ResponseHeader* header) override {
+  size_t PeekResponse(std::string_view in, Response* header) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     size_t body_at = 0;
@@ -257,7 +279,7 @@ class NativeClientCodec final : public ClientCodec {
   bool PlanResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
-    ResponseHeader header;
+    Response header;
     size_t body_at = 0;
     if (whole == 0 || ParseHeader(part, &header, &body_at) || !header.error.empty()) return false;
     Tail unused;
@@ -270,7 +292,7 @@ class NativeClientCodec final : public ClientCodec {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     frames_.Skip();  // the message counts as read, whatever its body holds
-    ResponseHeader header;
+    Response header;
     size_t body_at = 0;
     if (whole == 0 || ParseHeader(part, &header, &body_at)) {
       return Malformed("staged response without its start");
@@ -291,7 +313,7 @@ class NativeClientCodec final : public ClientCodec {
   }
 
  private:
-  Error ParseHeader(std::string_view payload, ResponseHeader* header, size_t* body_at) {
+  Error ParseHeader(std::string_view payload, Response* header, size_t* body_at) {
     NativeReader reader(payload, limits_);
     std::string_view kind, error;
     uint64_t len = 0;
@@ -314,11 +336,11 @@ class NativeClientCodec final : public ClientCodec {
 
 }  // namespace
 
-std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits) {
-  return std::make_unique<NativeServerCodec>(limits);
+std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits, Conn conn) {
+  return std::make_unique<NativeServerCodec>(limits, std::move(conn));
 }
-std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits) {
-  return std::make_unique<NativeClientCodec>(limits);
+std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits, Conn conn) {
+  return std::make_unique<NativeClientCodec>(limits, std::move(conn));
 }
 
 }  // namespace netrpc::codec

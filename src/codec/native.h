@@ -16,7 +16,8 @@ inline constexpr std::string_view kNativePreamble{
     "NR\x01",
     4};
 
-std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits);
-std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits);
+// The codecs are made over conn, which may be empty when they parse bytes from elsewhere.
+std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits, Conn conn = {});
+std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits, Conn conn = {});
 
 }  // namespace netrpc::codec

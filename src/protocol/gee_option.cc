@@ -19,10 +19,10 @@ codec::Limits OptionLimits() {
 
 GeeOptionReader::GeeOptionReader() : limits_(OptionLimits()), reader_(limits_, 0) {}
 
-codec::ReadResult GeeOptionReader::Read(std::string_view in, GeeOption* option) {
+ReadResult GeeOptionReader::Read(std::string_view in, GeeOption* option) {
   boost::json::value json;
   std::string_view text;
-  codec::ReadResult r = reader_.Read(in, &json, &text);
+  ReadResult r = reader_.Read(in, &json, &text);
   if (r.consumed == 0) return r;
   const boost::json::object& obj = json.as_object();  // JsonReader only returns objects
   const boost::json::value* magic = obj.if_contains("MagicNumber");

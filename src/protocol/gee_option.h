@@ -26,7 +26,7 @@ class GeeOptionReader {
  public:
   GeeOptionReader();
   // Read returns an error for bad JSON, a wrong magic number or an unknown codec type.
-  codec::ReadResult Read(std::string_view in, GeeOption* option);
+  ReadResult Read(std::string_view in, GeeOption* option);
 
  private:
   codec::Limits limits_;

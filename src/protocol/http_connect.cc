@@ -4,7 +4,7 @@
 
 namespace netrpc::protocol {
 
-codec::ReadResult ParseHttpHead(std::string_view in, HttpHead* head) {
+ReadResult ParseHttpHead(std::string_view in, HttpHead* head) {
   size_t end = std::string_view::npos, after = 0;
   for (size_t i = 0; i < in.size(); ++i) {  // the first empty line ends the head
     if (in[i] != '\n') continue;

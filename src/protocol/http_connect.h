@@ -21,7 +21,7 @@ struct HttpHead {
 
 // ParseHttpHead reads a request or response head up to its blank line, accepting CRLF or the
 // bare LF Go's DialHTTP writes. NeedMore until complete; over kMaxHttpHeadBytes is an error.
-codec::ReadResult ParseHttpHead(std::string_view in, HttpHead* head);
+ReadResult ParseHttpHead(std::string_view in, HttpHead* head);
 
 // The bytes each side writes.
 std::string ConnectRequest(std::string_view path);  // Go's DialHTTPPath

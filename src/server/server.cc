@@ -3,7 +3,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -14,37 +13,24 @@
 #include <thread>
 #include <unordered_map>
 
+#include "netrpc/codec.h"
 #include "netrpc/netrpc.h"
 #include "server/server_conn.h"
 #include "server/service_table.h"
 #include "transport/event_loop.h"
+#include "transport/listener.h"
+#include "transport/socket_connection.h"
 #include "types/log.h"
 
 namespace netrpc {
 
 namespace asio = boost::asio;
-using asio::ip::tcp;
 
 namespace {
 
 size_t WorkerCount(const ServerOptions& o) {
   if (o.worker_threads > 0) return o.worker_threads;
   return std::max<size_t>(2, std::thread::hardware_concurrency());
-}
-
-Result<tcp::endpoint> Resolve(asio::io_context& io, std::string_view address) {
-  std::string host;
-  uint16_t port = 0;
-  if (Error err = transport::ParseHostPort(address, &host, &port)) return err;
-  boost::system::error_code ec;
-  auto ip = asio::ip::make_address(host, ec);
-  if (!ec) return tcp::endpoint(ip, port);
-  tcp::resolver resolver(io);
-  auto results = resolver.resolve(host, std::to_string(port), ec);
-  if (ec || results.empty()) {
-    return Error(ErrorCode::kUsage, "resolve " + host + ": " + ec.message());
-  }
-  return results.begin()->endpoint();
 }
 
 }  // namespace
@@ -74,29 +60,26 @@ class Server::Impl {
   }
 
   Error Listen(std::string_view network, std::string_view address) {
-    if (network != "tcp" && network != "tcp4" && network != "tcp6") {
-      return Error(ErrorCode::kUsage, "listen: unsupported network " + std::string(network));
-    }
-    auto ep = Resolve(loop_.Context(), address);
-    if (!ep.ok()) return ep.error();
-    auto listener = std::make_shared<Listener>(loop_.Context());
-    boost::system::error_code ec;
-    listener->acceptor.open(ep->protocol(), ec);
-    if (!ec) listener->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) listener->acceptor.bind(*ep, ec);
-    if (!ec) listener->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-    if (ec) return Error(ErrorCode::kIo, "listen " + std::string(address) + ": " + ec.message());
-    auto local = listener->acceptor.local_endpoint(ec);
+    auto listener = transport::Listen(loop_.Context().get_executor(), network, address);
+    if (!listener.ok()) return listener.error();
+    return Serve(std::move(*listener), nullptr);
+  }
+
+  // Serve accepts from listener in the background; `done`, if given, is set when the
+  // listener closes or the server shuts down (Accept waits on it, as Go's Accept blocks).
+  Error Serve(std::shared_ptr<transport::Listener> listener,
+              std::shared_ptr<std::promise<void>> done) {
     {
       std::lock_guard lock(mu_);
-      if (shutdown_) return Error(ErrorCode::kUsage, "listen: server is shut down");
-      address_ = local.address().to_string() + ":" + std::to_string(local.port());
-      if (local.address().is_v6()) {
-        address_ = "[" + local.address().to_string() + "]:" + std::to_string(local.port());
+      if (shutdown_) {
+        listener->Close();
+        return Error(ErrorCode::kShutdown, "accept: server is shut down");
       }
+      address_ = listener->Address();
       listeners_.push_back(listener);
     }
-    asio::co_spawn(listener->strand, AcceptLoop(listener), asio::detached);
+    asio::co_spawn(loop_.Context(), AcceptLoop(std::move(listener), std::move(done)),
+                   asio::detached);
     return {};
   }
 
@@ -112,38 +95,26 @@ class Server::Impl {
     cv_.wait(lock, [&] { return shutdown_done_; });
   }
 
-  Error ServeConn(int fd) {
-    tcp::socket socket(loop_.Context());
-    sockaddr_storage addr{};
-    socklen_t len = sizeof addr;
-    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-      return Error(ErrorCode::kUsage, "ServeConn: not a socket");
-    }
-    boost::system::error_code ec;
-    socket.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-    if (ec) return Error(ErrorCode::kIo, "ServeConn: " + ec.message());
-    return Start(std::move(socket));
+  Error ServeConn(std::shared_ptr<transport::Connection> connection,
+                  std::unique_ptr<ServerCodec> codec) {
+    if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeConn: no connection");
+    if (Error err = connection->Rebind(loop_.Context().get_executor())) return err;
+    return Start(std::move(connection), std::move(codec));
   }
+
+  transport::EventLoop& Loop() { return loop_; }
 
   void Shutdown() {
     std::vector<std::shared_ptr<server::ServerConn>> conns;
-    std::vector<std::future<void>> closed;
     {
       std::lock_guard lock(mu_);
       if (shutdown_) return;
       shutdown_ = true;
-      for (auto& l : listeners_) {
-        auto done = std::make_shared<std::promise<void>>();
-        closed.push_back(done->get_future());
-        asio::post(l->strand, [l, done] {
-          boost::system::error_code ec;
-          l->acceptor.close(ec);
-          done->set_value();
-        });
-      }
+      // Once Shutdown returns, new connections are refused: a listener closed here fails
+      // its pending accept, and Start refuses what was accepted meanwhile.
+      for (auto& l : listeners_) l->Close();
       for (auto& [p, c] : conns_) conns.push_back(c);
     }
-    for (auto& f : closed) f.wait();  // once Shutdown returns, new connections are refused
     for (auto& c : conns) c->Drain();
     conns.clear();
     std::unique_lock lock(mu_);
@@ -159,25 +130,14 @@ class Server::Impl {
   server::ServiceTable services_;
 
  private:
-  struct Listener {
-    explicit Listener(asio::io_context& io) : strand(asio::make_strand(io)), acceptor(strand) {}
-    asio::strand<asio::io_context::executor_type> strand;  // guards acceptor
-    tcp::acceptor acceptor;
-  };
-
-  asio::awaitable<void> AcceptLoop(std::shared_ptr<Listener> l) {
+  asio::awaitable<void> AcceptLoop(std::shared_ptr<transport::Listener> listener,
+                                   std::shared_ptr<std::promise<void>> done) {
     for (;;) {
-      auto [ec, socket] =
-          co_await l->acceptor.async_accept(loop_.Context(), asio::as_tuple(asio::use_awaitable));
-      if (ec) {
-        if (ec == asio::error::operation_aborted || !l->acceptor.is_open()) co_return;
-        Log("accept: " + ec.message());  // e.g. out of descriptors: back off, then go on
-        asio::steady_timer t(l->strand, std::chrono::milliseconds(50));
-        co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
-        continue;
-      }
-      Start(std::move(socket));
+      auto accepted = co_await listener->Accept(loop_.Context().get_executor());
+      if (!accepted.ok()) break;  // closed: by Shutdown, or by its owner
+      Start(std::move(*accepted), nullptr);
     }
+    if (done) done->set_value();
   }
 
   // ArmIdleSweep checks every connection a few times per idle_timeout; one timer for the
@@ -200,13 +160,15 @@ class Server::Impl {
     });
   }
 
-  Error Start(tcp::socket socket) {
-    auto stream = std::make_shared<transport::Stream>(std::move(socket));
-    auto conn = std::make_shared<server::ServerConn>(ctx_, stream, [this](server::ServerConn* c) {
-      std::lock_guard lock(mu_);
-      conns_.erase(c);
-      cv_.notify_all();
-    });
+  Error Start(std::shared_ptr<transport::Connection> connection,
+              std::unique_ptr<ServerCodec> codec) {
+    auto stream = std::make_shared<transport::Stream>(std::move(connection));
+    auto conn = std::make_shared<server::ServerConn>(ctx_, stream, std::move(codec),
+                                                     [this](server::ServerConn* c) {
+                                                       std::lock_guard lock(mu_);
+                                                       conns_.erase(c);
+                                                       cv_.notify_all();
+                                                     });
     {
       std::lock_guard lock(mu_);
       if (shutdown_) {
@@ -234,7 +196,7 @@ class Server::Impl {
   bool shutdown_ = false;
   bool shutdown_done_ = false;
   std::string address_;
-  std::vector<std::shared_ptr<Listener>> listeners_;
+  std::vector<std::shared_ptr<transport::Listener>> listeners_;
   std::unordered_map<server::ServerConn*, std::shared_ptr<server::ServerConn>> conns_;
 };
 
@@ -261,7 +223,28 @@ Error Server::ListenAndServe(std::string_view network, std::string_view address)
   Serve();
   return {};
 }
-Error Server::ServeConn(int fd) { return impl_->ServeConn(fd); }
+Error Server::ServeConn(int fd) {
+  auto connection = transport::AdoptDescriptor(impl_->Loop().Context().get_executor(), fd);
+  if (!connection.ok()) return connection.error();
+  return impl_->ServeConn(std::move(*connection), nullptr);
+}
+Error Server::ServeConn(Conn conn) { return impl_->ServeConn(conn.Impl(), nullptr); }
+Error Server::ServeCodec(std::unique_ptr<netrpc::ServerCodec> codec) {
+  if (codec == nullptr) return Error(ErrorCode::kUsage, "ServeCodec: no codec");
+  auto connection = codec->Connection().Impl();
+  return impl_->ServeConn(std::move(connection), std::move(codec));
+}
+Error Server::Accept(Listener listener) {
+  if (!listener) return Error(ErrorCode::kUsage, "accept: no listener");
+  if (impl_->Loop().InLoopThread()) {
+    return Error(ErrorCode::kUsage, "accept: blocking on the server's loop would deadlock");
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  auto ended = done->get_future();
+  if (Error err = impl_->Serve(listener.Impl(), done)) return err;
+  ended.wait();
+  return Error(ErrorCode::kShutdown, "accept: listener closed");
+}
 void Server::HandleHTTP(std::string_view rpc_path) { impl_->HandleHTTP(rpc_path); }
 void Server::Shutdown() { impl_->Shutdown(); }
 

@@ -22,54 +22,40 @@ namespace netrpc::server {
 namespace asio = boost::asio;
 
 ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
+                       std::unique_ptr<ServerCodec> codec,
                        std::function<void(ServerConn*)> on_closed)
-    : ctx_(ctx), stream_(std::move(stream)), on_closed_(std::move(on_closed)) {}
+    : ctx_(ctx),
+      stream_(std::move(stream)),
+      on_closed_(std::move(on_closed)),
+      codec_(std::move(codec)),
+      large_(codec_ ? codec_->Large() : nullptr) {}
 
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
-  Error err = co_await ChooseCodec();
-  auto& buffer = stream_->Buffer();
-  codec::RequestHeader header;
-  while (!err) {
-    for (;;) {  // every complete request already buffered, before reading again
-      codec::ReadResult r = codec_->ReadRequest(buffer.Data(), &header);
-      if (r.error) {
-        err = r.error;
-        break;
-      }
-      if (r.NeedMore()) break;
-      Dispatch(header);
-      buffer.Consume(r.consumed);
-      large_tried_ = false;
-    }
-    if (err) break;
-    if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kNativePreamble.size() + 16) {
-      err =
-          Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
-                                          std::to_string(ctx_.limits.max_message_bytes) + " bytes");
-      break;
-    }
-    co_await WaitForRoom();
-    if (!large_tried_ && buffer.Size() > 0) {
-      LargeRequest large;
-      if (BeginLarge(&large)) {
-        err = co_await stream_->ReadTail(&large.tail);
-        if (!err) Start(large.method, std::move(large.slot), large.header);
-        continue;
-      }
-    }
-    err = co_await stream_->ReadMore();
-  }
+  Error err;
+  if (!codec_) err = co_await ChooseCodec();
+  if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
   if (err.code() != ErrorCode::kUnexpectedEof) {
     Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
   }
   ReadingDone();
 }
 
+ReadResult ServerConn::OnMessage(std::string_view in) {
+  ReadResult r = codec_->ReadRequestHeader(in, &header_);
+  if (r.consumed > 0) Dispatch(header_);
+  return r;
+}
+
 asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
   std::unique_ptr<protocol::GeeOptionReader> gee;
+  Conn conn(stream_->GetConnection());
   for (;;) {
+    if (codec_) {
+      large_ = codec_->Large();
+      co_return Error{};
+    }
     switch (protocol::Sniff(buffer.Data())) {
       case protocol::Detected::kNeedMore:
         if (buffer.Size() >= protocol::kMaxSniffBytes) {
@@ -77,32 +63,32 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         }
         break;
       case protocol::Detected::kNative:
-        codec_ = codec::NewNativeServerCodec(ctx_.limits);
-        co_return Error{};
+        codec_ = codec::NewNativeServerCodec(ctx_.limits, conn);
+        continue;
       case protocol::Detected::kGob:
-        codec_ = codec::NewGobServerCodec(ctx_.limits);
-        co_return Error{};
+        codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kNetRpc, conn);
+        continue;
       case protocol::Detected::kJsonRpc:
-        codec_ = codec::NewJsonServerCodec(ctx_.limits);
-        co_return Error{};
+        codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
+        continue;
       case protocol::Detected::kGeeOption: {
         if (!gee) gee = std::make_unique<protocol::GeeOptionReader>();
         protocol::GeeOption option;
-        codec::ReadResult r = gee->Read(buffer.Data(), &option);
+        ReadResult r = gee->Read(buffer.Data(), &option);
         if (r.error) co_return r.error;
         if (r.NeedMore()) break;
         buffer.Consume(r.consumed);
         if (option.codec_type == protocol::kGeeGob) {
-          codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kGeeRpc);
+          codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kGeeRpc, conn);
         } else {
-          codec_ = codec::NewJsonServerCodec(ctx_.limits);
+          codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
         }
-        co_return Error{};
+        continue;
       }
       case protocol::Detected::kHttpConnect:
       case protocol::Detected::kHttp: {
         protocol::HttpHead head;
-        codec::ReadResult r = protocol::ParseHttpHead(buffer.Data(), &head);
+        ReadResult r = protocol::ParseHttpHead(buffer.Data(), &head);
         if (r.error) co_return r.error;
         if (r.NeedMore()) break;
         bool connected = false;
@@ -116,24 +102,34 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
   }
 }
 
-bool ServerConn::BeginLarge(LargeRequest* large) {
+transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buffer,
+                                                     codec::Tail** tail) {
   // Below this, reading through the buffer and copying costs less than the extra steps.
   constexpr size_t kMinLarge = 256 * 1024;
-  auto& buffer = stream_->Buffer();
-  size_t size = codec_->PeekRequest(buffer.Data(), &large->header);
-  if (size == 0) return false;  // not yet known; look again after the next read
-  large_tried_ = true;          // one look per message: a refusal is final
-  if (size < kMinLarge) return false;
+  if (large_ == nullptr) return Large::kNo;
+  LargeRequest& large = large_request_;
+  size_t size = large_->PeekRequest(buffer.Data(), &large.header);
+  if (size == 0) return Large::kNotYet;  // look again after the next read
+  if (size < kMinLarge) return Large::kNo;
   Error lookup_err;
-  large->method = FindMethod(large->header.service_method, &lookup_err);
-  if (large->method == nullptr) return false;  // the usual path answers unknown methods
-  large->slot = large->method->stub.new_slot();
-  codec::ReadResult r = codec_->ReadRequestPrefix(
-      buffer.Data(), {large->method->stub.args_type, large->slot->args}, &large->tail);
-  if (r.consumed == 0) return false;  // not a tail read: buffer it all after all
+  large.method = FindMethod(large.header.service_method, &lookup_err);
+  if (large.method == nullptr) return Large::kNo;  // the usual path answers unknown methods
+  large.slot = large.method->stub.new_slot();
+  ReadResult r = large_->ReadRequestPrefix(
+      buffer.Data(), {large.method->stub.args_type, large.slot->args}, &large.tail);
+  if (r.consumed == 0) {  // not a tail read: buffer it all after all
+    large.slot.reset();
+    return Large::kNo;
+  }
   buffer.Consume(r.consumed);
-  large_tried_ = false;
-  return true;
+  *tail = &large.tail;
+  return Large::kYes;
+}
+
+void ServerConn::FinishLarge() {
+  LargeRequest& large = large_request_;
+  Start(large.method, std::move(large.slot), large.header);
+  large.tail = {};
 }
 
 asio::awaitable<void> ServerConn::WaitForRoom() {
@@ -188,7 +184,7 @@ Method* ServerConn::FindMethod(const std::string& service_method, Error* err) {
   return method;
 }
 
-void ServerConn::Dispatch(codec::RequestHeader& header) {
+void ServerConn::Dispatch(Request& header) {
   Error err;
   Method* method = FindMethod(header.service_method, &err);
   if (method == nullptr) {
@@ -206,7 +202,7 @@ void ServerConn::Dispatch(codec::RequestHeader& header) {
 }
 
 void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                       const codec::RequestHeader& header) {
+                       const Request& header) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
   method->num_calls.fetch_add(1, std::memory_order_relaxed);
@@ -276,9 +272,11 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
 void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
                             ConstValue body, std::unique_ptr<detail::CallSlot>* owner) {
   auto encode = [&](std::string* out, Borrowed* borrowed) {
-    codec::ResponseHeader header{service_method, seq, err ? err.message() : std::string()};
+    Response header{service_method, seq, err ? err.message() : std::string()};
     if (err && header.error.empty()) header.error = "error";  // an empty string means success
-    Error e = codec_->WriteResponse(header, body, out, borrowed);
+    Error e = borrowed != nullptr && large_ != nullptr
+                  ? large_->WriteResponse(header, body, out, borrowed)
+                  : codec_->WriteResponse(header, body, out);
     if (e) {  // the reply could not be encoded: the caller still gets an answer
       header.error = "rpc: server cannot encode reply: " + e.message();
       e = codec_->WriteResponse(header, {}, out);
@@ -299,6 +297,7 @@ void ServerConn::ReadingDone() {
 void ServerConn::CloseWhenFlushed() {
   if (closing_.exchange(true)) return;
   stream_->WhenFlushed([self = shared_from_this()] {
+    if (self->codec_) self->codec_->Close();
     if (!self->draining_.load()) {  // the peer left or broke the protocol: close at once
       self->stream_->Close();
       if (self->on_closed_) self->on_closed_(self.get());

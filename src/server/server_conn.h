@@ -14,6 +14,7 @@
 
 #include "codec/codec.h"
 #include "server/service_table.h"
+#include "transport/read_loop.h"
 #include "transport/stream.h"
 
 namespace netrpc::server {
@@ -29,12 +30,14 @@ struct ServerContext {
   std::chrono::milliseconds handler_timeout{0};
 };
 
-class ServerConn : public std::enable_shared_from_this<ServerConn> {
+class ServerConn : public std::enable_shared_from_this<ServerConn>, private transport::MessageSink {
  public:
+  // A null codec is chosen from the connection's first bytes (native, gob, JSON-RPC, GeeRPC,
+  // HTTP CONNECT); a given one (ServeCodec) is used from the first byte.
   ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
-             std::function<void(ServerConn*)> on_closed);
+             std::unique_ptr<ServerCodec> codec, std::function<void(ServerConn*)> on_closed);
 
-  // Run is the read loop; spawn it on the stream's strand.
+  // Run reads and serves requests until the connection ends; spawn it on the stream's strand.
   boost::asio::awaitable<void> Run();
   // Drain stops reading new requests; the calls in flight finish and then the conn closes.
   void Drain();
@@ -44,24 +47,26 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
 
  private:
   boost::asio::awaitable<Error> ChooseCodec();
-  boost::asio::awaitable<void> WaitForRoom();
+  // The read loop's side (transport::MessageSink).
+  ReadResult OnMessage(std::string_view in) override;
+  boost::asio::awaitable<void> WaitForRoom() override;
   // A large request whose start is buffered is decoded from what has arrived, and the rest
   // of its last string or byte slice is read straight into it: BeginLarge (no I/O, so the
-  // usual path pays no coroutine for the check), Stream::ReadTail, then Start.
+  // usual path pays no coroutine for the check), the loop's read of the tail, FinishLarge.
   struct LargeRequest {
-    codec::RequestHeader header;
+    Request header;
     Method* method = nullptr;
     std::unique_ptr<detail::CallSlot> slot;
     codec::Tail tail;
   };
-  bool BeginLarge(LargeRequest* large);
+  Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
+  void FinishLarge() override;
   // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
   // else is answered with Go's error status and the connection closes.
   Error AnswerHttp(std::string_view head_bytes, bool* connected);
-  void Dispatch(codec::RequestHeader& header);
+  void Dispatch(Request& header);
   Method* FindMethod(const std::string& service_method, Error* err);
-  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
-             const codec::RequestHeader& header);
+  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
   struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
@@ -76,13 +81,15 @@ class ServerConn : public std::enable_shared_from_this<ServerConn> {
   const ServerContext& ctx_;
   std::shared_ptr<transport::Stream> stream_;
   std::function<void(ServerConn*)> on_closed_;
-  std::unique_ptr<codec::ServerCodec> codec_;
+  std::unique_ptr<ServerCodec> codec_;
+  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
+  LargeRequest large_request_;             // between BeginLarge and FinishLarge
+  Request header_;                         // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
   static constexpr std::chrono::milliseconds kLinger{1000};
-  bool large_tried_ = false;  // BeginLarge looked at the message now at the buffer's start
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.
   static constexpr size_t kMethodCacheSize = 8;

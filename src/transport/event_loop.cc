@@ -32,4 +32,10 @@ void EventLoop::Stop() {
   }
 }
 
+EventLoop& DefaultLoop() {
+  // Never destroyed: connections made on it may outlive static destruction's order.
+  static EventLoop* loop = new EventLoop(1);
+  return *loop;
+}
+
 }  // namespace netrpc::transport

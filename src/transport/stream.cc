@@ -8,9 +8,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/write.hpp>
-#include <charconv>
-#include <limits>
 #include <tuple>
 
 namespace netrpc::transport {
@@ -23,24 +20,12 @@ constexpr size_t kReadChunk = 64 * 1024;
 // replies does not reallocate and copy its queue on every batch; beyond it, it is released.
 constexpr size_t kKeepSendCapacity = 16u << 20;
 
-// WholeBatch lets each write system call take everything still queued. Asio's transfer_all
-// offers at most 64 KiB per call, which made a 1 MiB reply 16 sendmsg calls and epoll waits.
-struct WholeBatch {
-  size_t operator()(const boost::system::error_code& ec, size_t) const {
-    return ec ? 0 : std::numeric_limits<size_t>::max();
-  }
-};
 }  // namespace
 
-Stream::Stream(asio::ip::tcp::socket socket)
-    : strand_(asio::make_strand(socket.get_executor())),
-      socket_(std::move(socket)),
-      last_read_ns_(std::chrono::steady_clock::now().time_since_epoch().count()) {
-  boost::system::error_code ec;
-  socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) remote_ = ep.address().to_string() + ":" + std::to_string(ep.port());
-}
+Stream::Stream(std::shared_ptr<Connection> connection)
+    : strand_(asio::make_strand(connection->GetExecutor())),
+      connection_(std::move(connection)),
+      last_read_ns_(std::chrono::steady_clock::now().time_since_epoch().count()) {}
 
 Stream::~Stream() = default;
 
@@ -56,7 +41,7 @@ asio::awaitable<Error> Stream::ReadMore() {
 asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
   *got = 0;
   if (reading_stopped_) co_return Error(ErrorCode::kUnexpectedEof, "reading stopped");
-  auto [ec, k] = co_await socket_.async_read_some(
+  auto [ec, k] = co_await connection_->AsyncReadSome(
       asio::buffer(p, n),
       asio::bind_cancellation_slot(stop_reading_.slot(), asio::as_tuple(asio::use_awaitable)));
   last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
@@ -125,7 +110,8 @@ void Stream::Flush() {
         self->Flush();
       });
   if (sending_borrowed_.spans.empty()) {
-    asio::async_write(socket_, asio::buffer(sending_), WholeBatch{}, std::move(done));
+    gather_.emplace_back(sending_.data(), sending_.size());
+    connection_->AsyncWrite(gather_, std::move(done));
     return;
   }
   // Interleave the encoded bytes with the spans borrowed between them: one gather write.
@@ -136,7 +122,7 @@ void Stream::Flush() {
     at = span.at;
   }
   if (at < sending_.size()) gather_.emplace_back(sending_.data() + at, sending_.size() - at);
-  asio::async_write(socket_, gather_, WholeBatch{}, std::move(done));
+  connection_->AsyncWrite(gather_, std::move(done));
 }
 
 void Stream::WhenFlushed(std::function<void()> fn) {
@@ -157,16 +143,15 @@ void Stream::StopReading() {
 }
 
 asio::awaitable<void> Stream::Linger(std::chrono::milliseconds limit) {
-  boost::system::error_code ec;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);  // FIN, after every reply
+  connection_->ShutdownSend();  // FIN, after every reply
   asio::steady_timer timer(strand_, limit);
   timer.async_wait([self = shared_from_this()](boost::system::error_code wait_ec) {
-    boost::system::error_code ignored;
-    if (!wait_ec) self->socket_.cancel(ignored);  // the peer kept the connection open
+    if (!wait_ec) self->connection_->Cancel();  // the peer kept the connection open
   });
   char scratch[16 * 1024];
+  boost::system::error_code ec;
   while (!ec) {
-    std::tie(ec, std::ignore) = co_await socket_.async_read_some(
+    std::tie(ec, std::ignore) = co_await connection_->AsyncReadSome(
         asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
   }
   timer.cancel();
@@ -177,33 +162,12 @@ void Stream::Close() {
     std::lock_guard lock(write_mu_);
     closed_ = true;
   }
-  asio::post(strand_, [self = shared_from_this()] {
-    boost::system::error_code ec;
-    self->socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-    self->socket_.close(ec);
-  });
+  asio::post(strand_, [self = shared_from_this()] { self->connection_->Close(); });
 }
 
 bool Stream::Closed() {
   std::lock_guard lock(write_mu_);
   return closed_;
-}
-
-Error ParseHostPort(std::string_view address, std::string* host, uint16_t* port) {
-  size_t colon = address.rfind(':');
-  if (colon == std::string_view::npos) {
-    return Error(ErrorCode::kUsage, "address " + std::string(address) + ": missing port");
-  }
-  std::string_view h = address.substr(0, colon), p = address.substr(colon + 1);
-  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  unsigned value = 0;
-  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), value);
-  if (ec != std::errc() || end != p.data() + p.size() || value > 65535) {
-    return Error(ErrorCode::kUsage, "address " + std::string(address) + ": invalid port");
-  }
-  *host = h.empty() ? "0.0.0.0" : std::string(h);
-  *port = static_cast<uint16_t>(value);
-  return {};
 }
 
 }  // namespace netrpc::transport

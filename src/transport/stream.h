@@ -1,4 +1,4 @@
-// stream.h: one TCP connection's socket, read buffer and write queue.
+// stream.h: one connection's read buffer and write queue, over a Connection of any kind.
 // Any thread may queue bytes; one flusher on the connection's strand sends everything queued
 // in a single write, so replies that complete together share a syscall.
 #pragma once
@@ -6,7 +6,6 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <chrono>
 #include <functional>
@@ -17,6 +16,7 @@
 
 #include "codec/codec.h"
 #include "netrpc/error.h"
+#include "transport/connection.h"
 #include "transport/read_buffer.h"
 #include "types/borrowed.h"
 
@@ -26,7 +26,7 @@ using Strand = boost::asio::strand<boost::asio::any_io_executor>;
 
 class Stream : public std::enable_shared_from_this<Stream> {
  public:
-  explicit Stream(boost::asio::ip::tcp::socket socket);
+  explicit Stream(std::shared_ptr<Connection> connection);
   ~Stream();
 
   const Strand& GetStrand() const { return strand_; }
@@ -87,15 +87,15 @@ class Stream : public std::enable_shared_from_this<Stream> {
   // WhenFlushed calls fn on the strand once everything queued so far has been written.
   void WhenFlushed(std::function<void()> fn);
 
-  std::string RemoteAddress() const { return remote_; }
+  std::string RemoteAddress() const { return connection_->GetPeer().address; }
+  const std::shared_ptr<Connection>& GetConnection() const { return connection_; }
 
  private:
   Error KickLocked(std::unique_lock<std::mutex>& lock);
   void Flush();
 
   Strand strand_;
-  boost::asio::ip::tcp::socket socket_;
-  std::string remote_;
+  std::shared_ptr<Connection> connection_;  // used on the strand only, but for GetPeer
   ReadBuffer buffer_;
   boost::asio::cancellation_signal stop_reading_;  // strand only, as is reading_stopped_
   bool reading_stopped_ = false;
@@ -116,8 +116,5 @@ class Stream : public std::enable_shared_from_this<Stream> {
   std::vector<boost::asio::const_buffer> gather_;
   bool keep_reading_after_write_error_ = false;
 };
-
-// ParseHostPort splits "host:port" ("[::1]:80" too) and checks the port.
-Error ParseHostPort(std::string_view address, std::string* host, uint16_t* port);
 
 }  // namespace netrpc::transport

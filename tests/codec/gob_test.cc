@@ -189,8 +189,8 @@ TEST(GobGolden, ClientWritesGoRequestBytes) {
 TEST(GobGolden, ServerReadsGoRequestBytes) {
   auto server = NewGobServerCodec(Limits{});
   std::string in = FromHex(kGoRequest1) + FromHex(kGoRequest2);
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(in, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.consumed, FromHex(kGoRequest1).size());
   EXPECT_EQ(h.service_method, "Arith.Multiply");
@@ -199,7 +199,7 @@ TEST(GobGolden, ServerReadsGoRequestBytes) {
   ASSERT_TRUE(server->ReadRequestBody(V(&a)).ok());
   EXPECT_EQ(a, (Args{7, 8}));
   std::string_view rest = std::string_view(in).substr(r.consumed);
-  r = server->ReadRequest(rest, &h);
+  r = server->ReadRequestHeader(rest, &h);
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.consumed, rest.size());
   EXPECT_EQ(h.seq, 1u);
@@ -221,15 +221,15 @@ TEST(GobGolden, ServerWritesGoResponseBytes) {
 TEST(GobGolden, ClientReadsGoResponseBytes) {
   auto client = NewGobClientCodec(Limits{});
   std::string in = FromHex(kGoResponse1) + FromHex(kGoResponse2);
-  ResponseHeader h;
-  ReadResult r = client->ReadResponse(in, &h);
+  Response h;
+  ReadResult r = client->ReadResponseHeader(in, &h);
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(h.service_method, "Arith.Multiply");
   EXPECT_TRUE(h.error.empty());
   int64_t reply = 0;
   ASSERT_TRUE(client->ReadResponseBody(V(&reply)).ok());
   EXPECT_EQ(reply, 56);
-  r = client->ReadResponse(std::string_view(in).substr(r.consumed), &h);
+  r = client->ReadResponseHeader(std::string_view(in).substr(r.consumed), &h);
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(h.seq, 1u);
   EXPECT_EQ(h.error, "divide by zero");
@@ -244,8 +244,8 @@ TEST(GobGolden, EveryKindMatchesGo) {
 
   auto server = NewGobServerCodec(Limits{});
   std::string in = FromHex(kGoEvery);
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(in, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error) << r.error.message();
   EXPECT_EQ(r.consumed, in.size());
   EXPECT_EQ(h.service_method, "Svc.Every");
@@ -265,8 +265,8 @@ void RoundTrip(const T& value) {
   for (uint64_t seq = 1; seq <= 2; ++seq) {
     std::string wire;
     ASSERT_TRUE(client->WriteRequest({"S.M", seq}, CV(value), &wire).ok());
-    RequestHeader rh;
-    ReadResult r = server->ReadRequest(wire, &rh);
+    Request rh;
+    ReadResult r = server->ReadRequestHeader(wire, &rh);
     ASSERT_FALSE(r.error) << r.error.message();
     ASSERT_EQ(r.consumed, wire.size());
     EXPECT_EQ(rh.seq, seq);
@@ -277,8 +277,8 @@ void RoundTrip(const T& value) {
 
     wire.clear();
     ASSERT_TRUE(server->WriteResponse({"S.M", seq, ""}, CV(value), &wire).ok());
-    ResponseHeader sh;
-    r = client->ReadResponse(wire, &sh);
+    Response sh;
+    r = client->ReadResponseHeader(wire, &sh);
     ASSERT_FALSE(r.error) << r.error.message();
     ASSERT_EQ(r.consumed, wire.size());
     T back{};
@@ -332,8 +332,8 @@ TEST(GobRoundTrip, TopLevelAbsentOptionalTravelsAsZero) {
   std::string wire;
   std::optional<Inner> none;
   ASSERT_TRUE(client->WriteRequest({"S.M", 1}, CV(none), &wire).ok());
-  RequestHeader h;
-  ASSERT_EQ(server->ReadRequest(wire, &h).consumed, wire.size());
+  Request h;
+  ASSERT_EQ(server->ReadRequestHeader(wire, &h).consumed, wire.size());
   std::optional<Inner> got;
   ASSERT_TRUE(server->ReadRequestBody(V(&got)).ok());
   EXPECT_EQ(got, Inner{});
@@ -347,8 +347,8 @@ TEST(GobRoundTrip, ZeroOptionalFieldIsOmittedLikeGo) {
   auto server = NewGobServerCodec(Limits{});
   std::string wire;
   ASSERT_TRUE(client->WriteRequest({"S.M", 1}, CV(e), &wire).ok());
-  RequestHeader h;
-  ASSERT_EQ(server->ReadRequest(wire, &h).consumed, wire.size());
+  Request h;
+  ASSERT_EQ(server->ReadRequestHeader(wire, &h).consumed, wire.size());
   Every got;
   ASSERT_TRUE(server->ReadRequestBody(V(&got)).ok());
   EXPECT_FALSE(got.P.has_value());
@@ -370,8 +370,8 @@ Error SendAs(const gobtest::Wide& w, T* out, std::string* wire_out = nullptr) {
   auto server = NewGobServerCodec(Limits{});
   std::string wire;
   if (Error e = client->WriteRequest({"S.M", 1}, CV(w), &wire)) return e;
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(wire, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(wire, &h);
   if (r.error) return r.error;
   if (wire_out) *wire_out = wire;
   return server->ReadRequestBody(V(out));
@@ -400,8 +400,8 @@ TEST(GobDecode, MissingFieldsStayZero) {
   auto server = NewGobServerCodec(Limits{});
   std::string wire;
   ASSERT_TRUE(client->WriteRequest({"S.M", 1}, CV(gobtest::Narrow{"b", 3}), &wire).ok());
-  RequestHeader h;
-  ASSERT_EQ(server->ReadRequest(wire, &h).consumed, wire.size());
+  Request h;
+  ASSERT_EQ(server->ReadRequestHeader(wire, &h).consumed, wire.size());
   gobtest::Wide w;
   w.XS = "stale";  // decoding starts from a cleared value, as the server's fresh objects do
   ASSERT_TRUE(server->ReadRequestBody(V(&w)).ok());
@@ -419,22 +419,22 @@ TEST(GobDecode, TypeMismatchAndRangeErrorsKeepStreamInSync) {
   ASSERT_TRUE(client->WriteRequest({"S.M", 2}, CV(std::string("x")), &wire).ok());
   ASSERT_TRUE(client->WriteRequest({"S.M", 3}, CV(int64_t{5}), &wire).ok());
   std::string_view in = wire;
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(in, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error);
   int8_t small = 0;
   Error e = server->ReadRequestBody(V(&small));
   EXPECT_EQ(e.code(), ErrorCode::kCodec);
   EXPECT_EQ(e.message().rfind("gob: value out of range", 0), 0u) << e.message();
   in.remove_prefix(r.consumed);
-  r = server->ReadRequest(in, &h);
+  r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error);
   int64_t number = 0;
   e = server->ReadRequestBody(V(&number));
   EXPECT_EQ(e.code(), ErrorCode::kCodec);
   EXPECT_EQ(e.message().rfind("gob: ", 0), 0u);
   in.remove_prefix(r.consumed);
-  r = server->ReadRequest(in, &h);
+  r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error);
   ASSERT_TRUE(server->ReadRequestBody(V(&small)).ok());
   EXPECT_EQ(small, 5);
@@ -445,11 +445,11 @@ TEST(GobDecode, SkippedBodyStillDefinesTypes) {
   // The first body is skipped (service not found); the second refers to its type by id only.
   std::string in = FromHex(kGoRequest1) + FromHex(kGoRequest2);
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(in, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error);
   ASSERT_TRUE(server->ReadRequestBody(Value{}).ok());
-  r = server->ReadRequest(std::string_view(in).substr(r.consumed), &h);
+  r = server->ReadRequestHeader(std::string_view(in).substr(r.consumed), &h);
   ASSERT_FALSE(r.error) << r.error.message();
   Args a;
   ASSERT_TRUE(server->ReadRequestBody(V(&a)).ok());
@@ -459,12 +459,12 @@ TEST(GobDecode, SkippedBodyStillDefinesTypes) {
 TEST(GobDecode, TruncatedInputNeedsMoreAndIsRescannedSafely) {
   std::string in = FromHex(kGoEvery);
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
+  Request h;
   for (size_t n = 0; n < in.size(); ++n) {
-    ReadResult r = server->ReadRequest(std::string_view(in).substr(0, n), &h);
+    ReadResult r = server->ReadRequestHeader(std::string_view(in).substr(0, n), &h);
     ASSERT_TRUE(r.NeedMore()) << "prefix " << n << ": " << r.error.message();
   }
-  ReadResult r = server->ReadRequest(in, &h);
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error) << r.error.message();  // no "duplicate type" from earlier scans
   EXPECT_EQ(r.consumed, in.size());
   Every e;
@@ -474,13 +474,14 @@ TEST(GobDecode, TruncatedInputNeedsMoreAndIsRescannedSafely) {
 
 TEST(GobDecode, HugeMessageLengthIsTooLarge) {
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(std::string("\xf8\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &h);
+  Request h;
+  ReadResult r =
+      server->ReadRequestHeader(std::string("\xf8\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge);
   Limits small;
   small.max_message_bytes = 16;
   server = NewGobServerCodec(small);
-  r = server->ReadRequest(FromHex(kGoRequest1), &h);
+  r = server->ReadRequestHeader(FromHex(kGoRequest1), &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge);
   auto client = NewGobClientCodec(small);
   std::string out;
@@ -493,8 +494,8 @@ TEST(GobDecode, GarbageIsAnError) {
   for (std::string bad : {std::string("\x80", 1), std::string("\x00", 1),
                           std::string("\x02\x80\x00", 3), std::string("\x03\x01\x00\x00", 4)}) {
     auto server = NewGobServerCodec(Limits{});
-    RequestHeader h;
-    ReadResult r = server->ReadRequest(bad + FromHex(kGoRequest2), &h);
+    Request h;
+    ReadResult r = server->ReadRequestHeader(bad + FromHex(kGoRequest2), &h);
     ASSERT_TRUE(r.error) << "input " << bad.size();
     EXPECT_EQ(r.error.message().rfind("gob: ", 0), 0u) << r.error.message();
   }
@@ -503,8 +504,8 @@ TEST(GobDecode, GarbageIsAnError) {
 TEST(GobDecode, HeaderOfUnknownTypeFailsWithoutWaitingForABody) {
   // Go decodes a header as soon as it is complete; waiting for a body would hang its sender.
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(std::string("\x06\xff\xc6\x01\x02\x03\x00", 7), &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(std::string("\x06\xff\xc6\x01\x02\x03\x00", 7), &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kProtocol);
   EXPECT_EQ(r.error.message(), "gob: header of unknown type id 99");
 }
@@ -512,12 +513,12 @@ TEST(GobDecode, HeaderOfUnknownTypeFailsWithoutWaitingForABody) {
 TEST(GobDecode, SmallestTypeIdIsRefusedNotNegated) {
   // A type definition whose id is INT64_MIN: negating it would overflow (UBSan found it).
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
+  Request h;
   std::string bad_definition("\x0a\xf8\xff\xff\xff\xff\xff\xff\xff\xff\x00", 11);
   std::string definition_65("\x03\xff\x81\x00", 4);  // lets the header's type id pass
   std::string header_65("\x03\xff\x82\x00", 4);
   std::string body("\x02\x04\x00", 3);
-  ReadResult r = server->ReadRequest(bad_definition + definition_65 + header_65 + body, &h);
+  ReadResult r = server->ReadRequestHeader(bad_definition + definition_65 + header_65 + body, &h);
   EXPECT_EQ(r.error.message(), "gob: bad type id");
 }
 
@@ -526,8 +527,8 @@ TEST(GobDecode, HeaderTypeErrorIsTheSameHoweverBytesArrive) {
   std::string in("\x06\xff\xc6\x01\x02\x03\x00\x05\x01\x02\x03\x04\x05", 13);
   for (size_t n : {size_t{7}, size_t{10}, in.size()}) {
     auto server = NewGobServerCodec(Limits{});
-    RequestHeader h;
-    ReadResult r = server->ReadRequest(in.substr(0, n), &h);
+    Request h;
+    ReadResult r = server->ReadRequestHeader(in.substr(0, n), &h);
     EXPECT_EQ(r.error.message(), "gob: header of unknown type id 99") << n;
   }
 }
@@ -541,9 +542,9 @@ TEST(GobDecode, HugeSliceCountFailsWithoutAllocating) {
   value += std::string("\xff\x84\x00\xfb\x01\x00\x00\x00\x00\x02\x02", 11);  // id 66, n=2^40
   std::string head = wire.substr(0, wire.size() - 6);                        // drop Go's value
   auto server = NewGobServerCodec(Limits{});
-  RequestHeader h;
+  Request h;
   std::string in = head + value;  // the codec reads the body from these bytes later
-  ReadResult r = server->ReadRequest(in, &h);
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_FALSE(r.error) << r.error.message();
   std::vector<int64_t> got;
   Error e = server->ReadRequestBody(V(&got));
@@ -565,8 +566,8 @@ TEST(GobDecode, NestingDepthIsLimited) {
   std::string wire;
   ASSERT_TRUE(client->WriteRequest({"S.M", 1}, CV(deep), &wire).ok());
   auto server = NewGobServerCodec(Limits{});  // max_depth 64
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(wire, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(wire, &h);
   ASSERT_FALSE(r.error);
   gobtest::Node got;
   EXPECT_EQ(server->ReadRequestBody(V(&got)).code(), ErrorCode::kCodec);
@@ -584,10 +585,10 @@ TEST(GobDecode, MutatedInputNeverCrashes) {
     int edits = 1 + static_cast<int>(rng() % 4);
     for (int k = 0; k < edits; ++k) in[rng() % in.size()] = static_cast<char>(rng());
     auto server = NewGobServerCodec(Limits{});
-    RequestHeader h;
+    Request h;
     std::string_view rest = in;
     for (int calls = 0; calls < 4 && !rest.empty(); ++calls) {
-      ReadResult r = server->ReadRequest(rest, &h);
+      ReadResult r = server->ReadRequestHeader(rest, &h);
       if (r.error || r.NeedMore()) break;
       Every e;
       (void)server->ReadRequestBody(V(&e));

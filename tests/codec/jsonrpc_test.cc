@@ -289,8 +289,8 @@ template <class Req, class Rep>
 void Call(ClientCodec& client, ServerCodec& server, uint64_t seq, const Req& req, Rep* rep) {
   std::string wire;
   ASSERT_TRUE(client.WriteRequest({"Svc.M", seq}, In(req), &wire).ok());
-  RequestHeader rh;
-  ReadResult r = server.ReadRequest(wire, &rh);
+  Request rh;
+  ReadResult r = server.ReadRequestHeader(wire, &rh);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   ASSERT_EQ(r.consumed, wire.size());
   EXPECT_EQ(rh.service_method, "Svc.M");
@@ -299,8 +299,8 @@ void Call(ClientCodec& client, ServerCodec& server, uint64_t seq, const Req& req
   EXPECT_EQ(got, req);
   std::string back;
   ASSERT_TRUE(server.WriteResponse({"", rh.seq, ""}, In(got), &back).ok());
-  ResponseHeader resp;
-  r = client.ReadResponse(back, &resp);
+  Response resp;
+  r = client.ReadResponseHeader(back, &resp);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   EXPECT_EQ(resp.seq, seq);
   EXPECT_EQ(resp.service_method, "Svc.M");
@@ -349,8 +349,8 @@ TEST(JsonRpc, ClientWritesWhatGoWrites) {
 template <class Rep>
 std::string Answer(std::string_view request, const Rep& reply, std::string error = "") {
   auto server = NewJsonServerCodec(Limits{});
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(request, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(request, &h);
   EXPECT_TRUE(r.error.ok()) << r.error.message();
   std::string out;
   Error e = server->WriteResponse({h.service_method, h.seq, std::move(error)}, In(reply), &out);
@@ -372,27 +372,28 @@ TEST(JsonRpc, ClientReadsGoResponses) {
   auto client = NewJsonClientCodec(Limits{});
   std::string sink;
   ASSERT_TRUE(client->WriteRequest({"Svc.Echo", 42}, In(0), &sink).ok());
-  ResponseHeader h;
-  ReadResult r = client->ReadResponse(kGoResponseError, &h);
+  Response h;
+  ReadResult r = client->ReadResponseHeader(kGoResponseError, &h);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   EXPECT_EQ(r.consumed, kGoResponseError.size());
   EXPECT_EQ(h.seq, 42u);
   EXPECT_EQ(h.service_method, "Svc.Echo");
   EXPECT_EQ(h.error, "boom <1>");
-  r = client->ReadResponse(R"({"id":1,"result":null,"error":""})", &h);
+  r = client->ReadResponseHeader(R"({"id":1,"result":null,"error":""})", &h);
   ASSERT_TRUE(r.error.ok());
   EXPECT_EQ(h.error, "unspecified error");
-  EXPECT_EQ(client->ReadResponse(R"({"id":1,"result":null,"error":null})", &h).error.message(),
-            "jsonrpc: invalid error <nil>");
-  EXPECT_FALSE(client->ReadResponse(R"({"id":1,"result":1,"error":7})", &h).error.ok());
-  EXPECT_FALSE(client->ReadResponse(R"({"id":-1,"result":1})", &h).error.ok());
-  EXPECT_FALSE(client->ReadResponse(R"({"id":"a","result":1})", &h).error.ok());
+  EXPECT_EQ(
+      client->ReadResponseHeader(R"({"id":1,"result":null,"error":null})", &h).error.message(),
+      "jsonrpc: invalid error <nil>");
+  EXPECT_FALSE(client->ReadResponseHeader(R"({"id":1,"result":1,"error":7})", &h).error.ok());
+  EXPECT_FALSE(client->ReadResponseHeader(R"({"id":-1,"result":1})", &h).error.ok());
+  EXPECT_FALSE(client->ReadResponseHeader(R"({"id":"a","result":1})", &h).error.ok());
   // The body of a Go response decodes back to the value Go encoded.
-  r = client->ReadResponse(kGoResponseAll.substr(0, 0), &h);
+  r = client->ReadResponseHeader(kGoResponseAll.substr(0, 0), &h);
   EXPECT_TRUE(r.NeedMore());
   std::string all(kGoResponseAll);
   all.replace(all.find("\"x\\u003cy\""), 10, "9");
-  r = client->ReadResponse(all, &h);
+  r = client->ReadResponseHeader(all, &h);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   EXPECT_EQ(h.seq, 9u);
   jt::All got;
@@ -406,8 +407,8 @@ TEST(JsonRpc, SeveralMessagesInOneBufferAndPartials) {
       "{\"method\":\"A.B\",\"params\":[1],\"id\":\"first\"}\n"
       "  {\"method\":\"C.D\",\"params\":[2],\"id\":2}\n{\"method\":\"E.F\",\"par";
   std::string_view rest = in;
-  RequestHeader h;
-  ReadResult r = server->ReadRequest(rest, &h);
+  Request h;
+  ReadResult r = server->ReadRequestHeader(rest, &h);
   ASSERT_TRUE(r.error.ok());
   EXPECT_EQ(h.service_method, "A.B");
   EXPECT_EQ(h.seq, 1u);
@@ -415,7 +416,7 @@ TEST(JsonRpc, SeveralMessagesInOneBufferAndPartials) {
   ASSERT_TRUE(server->ReadRequestBody(Out(&v)).ok());
   EXPECT_EQ(v, 1);
   rest.remove_prefix(r.consumed);
-  r = server->ReadRequest(rest, &h);
+  r = server->ReadRequestHeader(rest, &h);
   ASSERT_TRUE(r.error.ok());
   EXPECT_EQ(h.service_method, "C.D");
   EXPECT_EQ(h.seq, 2u);
@@ -424,12 +425,12 @@ TEST(JsonRpc, SeveralMessagesInOneBufferAndPartials) {
   rest.remove_prefix(r.consumed);
   // The third is cut short; feeding it a byte at a time finishes it.
   std::string third(rest);
-  EXPECT_TRUE(server->ReadRequest(third, &h).NeedMore());
+  EXPECT_TRUE(server->ReadRequestHeader(third, &h).NeedMore());
   for (char c : std::string_view("ams\":[3],\"id\":null}")) {
-    ASSERT_TRUE(server->ReadRequest(third, &h).NeedMore());
+    ASSERT_TRUE(server->ReadRequestHeader(third, &h).NeedMore());
     third.push_back(c);
   }
-  r = server->ReadRequest(third, &h);
+  r = server->ReadRequestHeader(third, &h);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   EXPECT_EQ(r.consumed, third.size());
   EXPECT_EQ(h.service_method, "E.F");
@@ -444,15 +445,15 @@ TEST(JsonRpc, SeveralMessagesInOneBufferAndPartials) {
             "{\"id\":\"first\",\"result\":3,\"error\":null}\n");
   EXPECT_EQ(server->WriteResponse({"", 1, ""}, In(v), &out).message(),
             "invalid sequence number in response");
-  EXPECT_TRUE(server->ReadRequest("   \n", &h).NeedMore());
+  EXPECT_TRUE(server->ReadRequestHeader("   \n", &h).NeedMore());
 }
 
 TEST(JsonRpc, FieldsMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
   auto server = NewJsonServerCodec(Limits{});
-  RequestHeader h;
+  Request h;
   std::string_view in = R"({"METHOD":"Svc.Echo","Params":[{"I32":5,"STR":"x","extra":[1,{"y":2}],)"
                         R"("\u0069\u0038":-3,"s\u212A":1}],"Id":"q","other":{}})";
-  ReadResult r = server->ReadRequest(in, &h);
+  ReadResult r = server->ReadRequestHeader(in, &h);
   ASSERT_TRUE(r.error.ok()) << r.error.message();
   EXPECT_EQ(h.service_method, "Svc.Echo");
   jt::All a;
@@ -464,7 +465,7 @@ TEST(JsonRpc, FieldsMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
   ASSERT_TRUE(server->WriteResponse({"", h.seq, "e"}, In(a), &out).ok());
   EXPECT_EQ(out, "{\"id\":\"q\",\"result\":null,\"error\":\"e\"}\n");
   // Exact matches win over folded ones, and the last matching key wins as in Go.
-  r = server->ReadRequest(R"({"method":"A.B","params":[{"x":1,"X":2}],"id":1})", &h);
+  r = server->ReadRequestHeader(R"({"method":"A.B","params":[{"x":1,"X":2}],"id":1})", &h);
   ASSERT_TRUE(r.error.ok());
   jt::Inner inner;
   ASSERT_TRUE(server->ReadRequestBody(Out(&inner)).ok());
@@ -473,7 +474,7 @@ TEST(JsonRpc, FieldsMatchCaseInsensitivelyAndUnknownKeysAreIgnored) {
 
 TEST(JsonRpc, WrongShapesAreAnsweredOrRejected) {
   auto server = NewJsonServerCodec(Limits{});
-  RequestHeader h;
+  Request h;
   int32_t v = 0;
   std::string out;
   // Shapes Go still answers: the body error goes back with the request's id.
@@ -493,7 +494,7 @@ TEST(JsonRpc, WrongShapesAreAnsweredOrRejected) {
        "json: cannot unmarshal string into Go value of type int32"},
   };
   for (const Case& c : cases) {
-    ReadResult r = server->ReadRequest(c.in, &h);
+    ReadResult r = server->ReadRequestHeader(c.in, &h);
     ASSERT_TRUE(r.error.ok()) << c.in;
     Error e = server->ReadRequestBody(Out(&v));
     EXPECT_EQ(e.code(), ErrorCode::kCodec) << c.in;
@@ -503,14 +504,14 @@ TEST(JsonRpc, WrongShapesAreAnsweredOrRejected) {
     EXPECT_EQ(out.substr(0, 27), "{\"id\":1,\"result\":null,\"erro");
   }
   // A missing method is the server layer's to report ("rpc: service/method request ill-formed").
-  ReadResult r = server->ReadRequest(R"({"params":[1],"id":"z"})", &h);
+  ReadResult r = server->ReadRequestHeader(R"({"params":[1],"id":"z"})", &h);
   ASSERT_TRUE(r.error.ok());
   EXPECT_EQ(h.service_method, "");
   // Garbage and broken framing end the stream.
   for (std::string_view bad : {"nonsense", "[1]", "42\n", "{\"method\":}", "{\"a\":1,}",
                                "{\"method\":5,\"params\":[1],\"id\":1}", "\x01"}) {
     auto s = NewJsonServerCodec(Limits{});
-    r = s->ReadRequest(bad, &h);
+    r = s->ReadRequestHeader(bad, &h);
     EXPECT_FALSE(r.error.ok()) << bad;
     EXPECT_EQ(r.consumed, 0u);
     EXPECT_EQ(r.error.code(), ErrorCode::kProtocol) << bad;
@@ -523,19 +524,19 @@ TEST(JsonRpc, LimitsAreEnforced) {
   small.max_message_bytes = 64;
   small.max_depth = 4;
   auto server = NewJsonServerCodec(small);
-  RequestHeader h;
+  Request h;
   std::string big = "{\"method\":\"A.B\",\"params\":[\"" + std::string(100, 'x') + "\"],\"id\":1}";
-  ReadResult r = server->ReadRequest(big, &h);
+  ReadResult r = server->ReadRequestHeader(big, &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge);
   // Incomplete and already past the limit: no point waiting for the rest.
-  r = NewJsonServerCodec(small)->ReadRequest(big.substr(0, 70), &h);
+  r = NewJsonServerCodec(small)->ReadRequestHeader(big.substr(0, 70), &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge);
-  EXPECT_TRUE(NewJsonServerCodec(small)->ReadRequest(big.substr(0, 40), &h).NeedMore());
+  EXPECT_TRUE(NewJsonServerCodec(small)->ReadRequestHeader(big.substr(0, 40), &h).NeedMore());
   std::string deep = "{\"method\":\"A.B\",\"params\":[[[[[[1]]]]]],\"id\":1}";
-  r = NewJsonServerCodec(small)->ReadRequest(deep, &h);
+  r = NewJsonServerCodec(small)->ReadRequestHeader(deep, &h);
   EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge);
   std::string ok = "{\"method\":\"A.B\",\"params\":[[[[1]]]],\"id\":1}";
-  EXPECT_TRUE(NewJsonServerCodec(small)->ReadRequest(ok, &h).error.ok());
+  EXPECT_TRUE(NewJsonServerCodec(small)->ReadRequestHeader(ok, &h).error.ok());
 }
 
 TEST(JsonRpc, RawIdsComeBackAsSent) {

@@ -178,15 +178,15 @@ TEST(NativeFrame, ServerReadsRequestsAndClientReadsResponses) {
     ASSERT_FALSE(client->WriteRequest({"Svc.Echo", seq}, {TypeOf<Everything>(), &e}, &wire));
   }
   std::string_view in = wire;
-  netrpc::codec::RequestHeader h;
+  netrpc::Request h;
   // Partial input asks for more, at every cut.
   for (size_t cut = 0; cut < 12; ++cut) {
     auto fresh = netrpc::codec::NewNativeServerCodec(limits);
-    EXPECT_TRUE(fresh->ReadRequest(in.substr(0, cut), &h).NeedMore()) << cut;
+    EXPECT_TRUE(fresh->ReadRequestHeader(in.substr(0, cut), &h).NeedMore()) << cut;
   }
   std::string replies;
   for (uint64_t seq = 0; seq < 3; ++seq) {
-    auto r = server->ReadRequest(in, &h);
+    auto r = server->ReadRequestHeader(in, &h);
     ASSERT_FALSE(r.error) << r.error.message();
     ASSERT_GT(r.consumed, 0u);
     EXPECT_EQ(h.service_method, "Svc.Echo");
@@ -195,14 +195,14 @@ TEST(NativeFrame, ServerReadsRequestsAndClientReadsResponses) {
     ASSERT_FALSE(server->ReadRequestBody({TypeOf<Everything>(), &got}));
     EXPECT_EQ(got, e);
     in.remove_prefix(r.consumed);
-    netrpc::codec::ResponseHeader rh{"Svc.Echo", seq, seq == 1 ? "boom" : ""};
+    netrpc::Response rh{"Svc.Echo", seq, seq == 1 ? "boom" : ""};
     ASSERT_FALSE(server->WriteResponse(rh, {TypeOf<Everything>(), &got}, &replies));
   }
   EXPECT_TRUE(in.empty());
   std::string_view rin = replies;
-  netrpc::codec::ResponseHeader rh;
+  netrpc::Response rh;
   for (uint64_t seq = 0; seq < 3; ++seq) {
-    auto r = client->ReadResponse(rin, &rh);
+    auto r = client->ReadResponseHeader(rin, &rh);
     ASSERT_GT(r.consumed, 0u);
     EXPECT_EQ(rh.seq, seq);
     EXPECT_EQ(rh.error, seq == 1 ? "boom" : "");
@@ -220,8 +220,8 @@ TEST(NativeFrame, OversizedFrameIsRefusedBeforeBuffering) {
   limits.max_message_bytes = 1024;
   auto server = netrpc::codec::NewNativeServerCodec(limits);
   std::string wire("\xCENR\x01\xff\xff\xff\x7f", 8);  // claims 2 GiB
-  netrpc::codec::RequestHeader h;
-  auto r = server->ReadRequest(wire, &h);
+  netrpc::Request h;
+  auto r = server->ReadRequestHeader(wire, &h);
   EXPECT_EQ(r.error.code(), netrpc::ErrorCode::kTooLarge);
   auto client = netrpc::codec::NewNativeClientCodec(limits);
   std::string big(2000, 'x'), out;
@@ -232,11 +232,12 @@ TEST(NativeFrame, OversizedFrameIsRefusedBeforeBuffering) {
 
 TEST(NativeFrame, MalformedInputFailsCleanly) {
   auto server = netrpc::codec::NewNativeServerCodec({});
-  netrpc::codec::RequestHeader h;
-  EXPECT_TRUE(server->ReadRequest("GET / HTTP/1.1\r\n", &h).error);  // wrong preamble
+  netrpc::Request h;
+  EXPECT_TRUE(server->ReadRequestHeader("GET / HTTP/1.1\r\n", &h).error);  // wrong preamble
   auto s2 = netrpc::codec::NewNativeServerCodec({});
   // Unknown method id 5 without a name.
-  EXPECT_TRUE(s2->ReadRequest(std::string("\xCENR\x01\x03\x00\x00\x00\x01\x00\x0a", 11), &h).error);
+  EXPECT_TRUE(
+      s2->ReadRequestHeader(std::string("\xCENR\x01\x03\x00\x00\x00\x01\x00\x0a", 11), &h).error);
 }
 
 TEST(NativeValue, HugeCountsDoNotAllocate) {
@@ -312,7 +313,8 @@ TEST(NativeFrame, BorrowedResponseIsTheCopiedOneSpliced) {
   std::string copied, out = "earlier bytes";
   ASSERT_FALSE(server->WriteResponse({"S.M", 5, ""}, {TypeOf<Blobs>(), &b}, &copied));
   netrpc::Borrowed borrowed;
-  ASSERT_FALSE(server->WriteResponse({"S.M", 5, ""}, {TypeOf<Blobs>(), &b}, &out, &borrowed));
+  ASSERT_FALSE(
+      server->Large()->WriteResponse({"S.M", 5, ""}, {TypeOf<Blobs>(), &b}, &out, &borrowed));
   ASSERT_EQ(borrowed.spans.size(), 2u);  // First and Second; Small is under the minimum
   EXPECT_EQ(borrowed.spans[0].data, reinterpret_cast<const char*>(b.First.data()));
   EXPECT_EQ(borrowed.bytes, b.First.size() + b.Second.size());
@@ -325,8 +327,9 @@ TEST(NativeFrame, BorrowedResponseIsTheCopiedOneSpliced) {
   auto limited = netrpc::codec::NewNativeServerCodec(small);
   std::string none;
   netrpc::Borrowed kept = borrowed;
-  EXPECT_EQ(limited->WriteResponse({"S.M", 6, ""}, {TypeOf<Blobs>(), &b}, &none, &kept).code(),
-            netrpc::ErrorCode::kTooLarge);
+  EXPECT_EQ(
+      limited->Large()->WriteResponse({"S.M", 6, ""}, {TypeOf<Blobs>(), &b}, &none, &kept).code(),
+      netrpc::ErrorCode::kTooLarge);
   EXPECT_TRUE(none.empty());
   EXPECT_EQ(kept.spans.size(), borrowed.spans.size());
   EXPECT_EQ(kept.bytes, borrowed.bytes);
@@ -346,16 +349,17 @@ TEST(NativeFrame, LargeRequestReadsItsTailInPlace) {
   ASSERT_FALSE(client->WriteRequest({"Echo.Echo", 3}, {TypeOf<Bytes>(), &big}, &wire));
 
   auto server = netrpc::codec::NewNativeServerCodec(limits);
-  netrpc::codec::RequestHeader h;
+  netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 70000);
-  ASSERT_TRUE(server->ReadRequest(part, &h).NeedMore());
-  EXPECT_EQ(server->PeekRequest(part.substr(0, 8), &h), 0u);  // the header is not there yet
-  ASSERT_EQ(server->PeekRequest(part, &h), first_size);
+  ASSERT_TRUE(server->ReadRequestHeader(part, &h).NeedMore());
+  EXPECT_EQ(server->Large()->PeekRequest(part.substr(0, 8), &h),
+            0u);  // the header is not there yet
+  ASSERT_EQ(server->Large()->PeekRequest(part, &h), first_size);
   EXPECT_EQ(h.service_method, "Echo.Echo");
   EXPECT_EQ(h.seq, 1u);
   Bytes got;
   netrpc::codec::Tail tail;
-  auto r = server->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail);
+  auto r = server->Large()->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail);
   ASSERT_EQ(r.consumed, part.size());
   ASSERT_EQ(got.size(), big.size());
   ASSERT_EQ(tail.Missing(), first_size - part.size());
@@ -371,7 +375,7 @@ TEST(NativeFrame, LargeRequestReadsItsTailInPlace) {
 
   // The interned name counted: the next request names the method by id only.
   std::string_view rest = std::string_view(wire).substr(first_size);
-  r = server->ReadRequest(rest, &h);
+  r = server->ReadRequestHeader(rest, &h);
   // The preamble, "Echo.Echo" and its length travel once.
   ASSERT_EQ(r.consumed, first_size - 14);
   EXPECT_EQ(h.service_method, "Echo.Echo");
@@ -380,14 +384,14 @@ TEST(NativeFrame, LargeRequestReadsItsTailInPlace) {
   // Decoded as a type whose last value does not reach the end: refused, with nothing
   // changed, and the whole message reads as usual once it is there.
   rest.remove_prefix(r.consumed);
-  ASSERT_EQ(server->PeekRequest(rest.substr(0, 1000), &h), rest.size());
+  ASSERT_EQ(server->Large()->PeekRequest(rest.substr(0, 1000), &h), rest.size());
   std::vector<std::string> strings;
-  EXPECT_EQ(server
+  EXPECT_EQ(server->Large()
                 ->ReadRequestPrefix(rest.substr(0, 1000),
                                     {TypeOf<std::vector<std::string>>(), &strings}, &tail)
                 .consumed,
             0u);
-  r = server->ReadRequest(rest, &h);
+  r = server->ReadRequestHeader(rest, &h);
   ASSERT_EQ(r.consumed, rest.size());
   EXPECT_EQ(h.seq, 3u);
   Bytes whole;
@@ -403,12 +407,13 @@ TEST(NativeFrame, AnnouncedTailGrowsOnlyAsItArrives) {
   std::string wire;
   ASSERT_FALSE(client->WriteRequest({"Echo.Echo", 1}, {TypeOf<Bytes>(), &big}, &wire));
   auto server = netrpc::codec::NewNativeServerCodec({});
-  netrpc::codec::RequestHeader h;
+  netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 1000);
-  ASSERT_EQ(server->PeekRequest(part, &h), wire.size());
+  ASSERT_EQ(server->Large()->PeekRequest(part, &h), wire.size());
   Bytes got;
   netrpc::codec::Tail tail;
-  ASSERT_EQ(server->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail).consumed, part.size());
+  ASSERT_EQ(server->Large()->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail).consumed,
+            part.size());
   EXPECT_EQ(got.size(), netrpc::codec::Tail::kFirstGrant);
   size_t at = part.size(), largest_step = 0;
   while (tail.Missing() > 0) {
@@ -434,15 +439,15 @@ TEST(NativeFrame, TailMustEndTheMessage) {
   std::string wire;
   ASSERT_FALSE(client->WriteRequest({"S.M", 0}, {TypeOf<Blobs>(), &b}, &wire));
   auto server = netrpc::codec::NewNativeServerCodec({});
-  netrpc::codec::RequestHeader h;
+  netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 1000);
-  ASSERT_EQ(server->PeekRequest(part, &h), wire.size());
+  ASSERT_EQ(server->Large()->PeekRequest(part, &h), wire.size());
   Blobs got;
   netrpc::codec::Tail tail;
   // First is cut off but more values follow it: no tail read.
-  EXPECT_EQ(server->ReadRequestPrefix(part, {TypeOf<Blobs>(), &got}, &tail).consumed, 0u);
-  EXPECT_TRUE(server->ReadRequest(part, &h).NeedMore());
-  auto r = server->ReadRequest(wire, &h);
+  EXPECT_EQ(server->Large()->ReadRequestPrefix(part, {TypeOf<Blobs>(), &got}, &tail).consumed, 0u);
+  EXPECT_TRUE(server->ReadRequestHeader(part, &h).NeedMore());
+  auto r = server->ReadRequestHeader(wire, &h);
   ASSERT_EQ(r.consumed, wire.size());
   ASSERT_FALSE(server->ReadRequestBody({TypeOf<Blobs>(), &got}));
   EXPECT_EQ(got, b);
@@ -469,13 +474,13 @@ TEST(NativeFrame, LargeResponseTailIsStagedThenTaken) {
   size_t one = wire.size() / 2;
 
   auto client = netrpc::codec::NewNativeClientCodec({});
-  netrpc::codec::ResponseHeader h;
+  netrpc::Response h;
   std::string_view part = std::string_view(wire).substr(0, 5000);
-  ASSERT_EQ(client->PeekResponse(part, &h), one);
+  ASSERT_EQ(client->Large()->PeekResponse(part, &h), one);
   EXPECT_EQ(h.seq, 7u);
   netrpc::codec::TailPlan plan;
-  EXPECT_FALSE(client->PlanResponseTail(part, TypeOf<Inner>(), &plan));  // wrong shape
-  ASSERT_TRUE(client->PlanResponseTail(part, TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->PlanResponseTail(part, TypeOf<Inner>(), &plan));  // wrong shape
+  ASSERT_TRUE(client->Large()->PlanResponseTail(part, TypeOf<Labeled>(), &plan));
   EXPECT_EQ(plan.kind, netrpc::Kind::kString);
   EXPECT_EQ(plan.size, sent.Text.size());
   std::string staged(plan.size, '\0');
@@ -483,22 +488,22 @@ TEST(NativeFrame, LargeResponseTailIsStagedThenTaken) {
   std::memcpy(staged.data() + plan.have, wire.data() + part.size(), plan.size - plan.have);
   const char* staged_data = staged.data();
   Labeled got{"old", "old"};
-  ASSERT_FALSE(client->ReadResponseStaged(part, {TypeOf<Labeled>(), &got}, &staged));
+  ASSERT_FALSE(client->Large()->ReadResponseStaged(part, {TypeOf<Labeled>(), &got}, &staged));
   EXPECT_EQ(got, sent);
   EXPECT_EQ(got.Text.data(), staged_data);  // taken, not copied
 
   // The next response follows in step; a dropped call's staged tail is simply skipped.
   std::string_view next = std::string_view(wire).substr(one, 3000);
-  ASSERT_EQ(client->PeekResponse(next, &h), one);
+  ASSERT_EQ(client->Large()->PeekResponse(next, &h), one);
   EXPECT_EQ(h.seq, 8u);
-  ASSERT_TRUE(client->PlanResponseTail(next, TypeOf<Labeled>(), &plan));
+  ASSERT_TRUE(client->Large()->PlanResponseTail(next, TypeOf<Labeled>(), &plan));
   std::string dropped(plan.size, 'x');
-  EXPECT_FALSE(client->ReadResponseStaged(next, {}, &dropped));
+  EXPECT_FALSE(client->Large()->ReadResponseStaged(next, {}, &dropped));
 
   // An error response, or a frame that has all arrived, is not planned.
   std::string error_wire;
   ASSERT_FALSE(server->WriteResponse({"S.M", 9, "boom"}, {}, &error_wire));
-  EXPECT_FALSE(client->PlanResponseTail(error_wire.substr(0, error_wire.size() - 1),
-                                        TypeOf<Labeled>(), &plan));
-  EXPECT_FALSE(client->PlanResponseTail(wire.substr(0, one), TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->PlanResponseTail(error_wire.substr(0, error_wire.size() - 1),
+                                                 TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->PlanResponseTail(wire.substr(0, one), TypeOf<Labeled>(), &plan));
 }

@@ -107,8 +107,8 @@ TEST(Faults, PeerThatStopsReadingIsNotBufferedWithoutBound) {
     ASSERT_GT(n, 0);
     in.append(buf, n);
     for (;;) {
-      netrpc::codec::ResponseHeader h;
-      auto r = codec->ReadResponse(in, &h);
+      netrpc::Response h;
+      auto r = codec->ReadResponseHeader(in, &h);
       ASSERT_FALSE(r.error);
       if (r.NeedMore()) break;
       std::string body;

@@ -185,10 +185,10 @@ class FakeServer {
   const std::string& Address() const { return address_; }
   void Accept() { fd_ = ::accept(listen_fd_, nullptr, nullptr); }
   // ReadRequest blocks until one whole request is in and returns its header.
-  netrpc::codec::RequestHeader ReadRequest() {
-    netrpc::codec::RequestHeader h;
+  netrpc::Request ReadRequestHeader() {
+    netrpc::Request h;
     for (;;) {
-      auto r = codec_->ReadRequest(in_, &h);
+      auto r = codec_->ReadRequestHeader(in_, &h);
       EXPECT_FALSE(r.error);
       if (r.consumed > 0) {
         in_.erase(0, r.consumed);
@@ -217,7 +217,7 @@ class FakeServer {
  private:
   int listen_fd_ = -1, fd_ = -1;
   std::string address_, in_;
-  std::unique_ptr<netrpc::codec::ServerCodec> codec_ = netrpc::codec::NewNativeServerCodec({});
+  std::unique_ptr<netrpc::ServerCodec> codec_ = netrpc::codec::NewNativeServerCodec({});
 };
 
 // While a large reply is halfway in, its call still times out or is canceled on time, the
@@ -228,13 +228,13 @@ TEST(Large, DeadlineAndCancelStillWorkWhileALargeReplyArrives) {
     fake.Accept();
     netrpc::Bytes body = Pattern(1 << 20, 5);
     for (int i = 0; i < 2; ++i) {  // a call that times out, then one that is canceled
-      auto h = fake.ReadRequest();
+      auto h = fake.ReadRequestHeader();
       std::string reply = fake.Reply(h.seq, body);
       fake.Send(std::string_view(reply).substr(0, reply.size() / 2));
       std::this_thread::sleep_for(1s);
       fake.Send(std::string_view(reply).substr(reply.size() / 2));
     }
-    auto h = fake.ReadRequest();  // then one that is answered
+    auto h = fake.ReadRequestHeader();  // then one that is answered
     fake.Send(fake.Reply(h.seq, body));
   });
   auto client = MustDial(fake.Address());

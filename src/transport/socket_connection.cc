@@ -1,0 +1,130 @@
+// socket_connection.cc: one implementation for both socket families; they differ only in
+// how an address is written and in TCP's Nagle setting.
+#include "transport/socket_connection.h"
+
+#include <sys/socket.h>
+
+#include <boost/asio/write.hpp>
+#include <type_traits>
+
+namespace netrpc::transport {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+using Local = asio::local::stream_protocol;
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  std::string host = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) host = "[" + host + "]";
+  return host + ":" + std::to_string(endpoint.port());
+}
+
+namespace {
+
+template <class Protocol>
+class SocketConnection final : public Connection {
+ public:
+  using Socket = typename Protocol::socket;
+  static constexpr bool kTcp = std::is_same_v<Protocol, tcp>;
+
+  explicit SocketConnection(Socket socket) : socket_(std::move(socket)) {
+    boost::system::error_code ec;
+    if constexpr (kTcp) {
+      socket_.set_option(tcp::no_delay(true), ec);
+      auto remote = socket_.remote_endpoint(ec);
+      if (!ec) peer_.address = FormatEndpoint(remote);
+      auto local = socket_.local_endpoint(ec);
+      if (!ec) local_ = FormatEndpoint(local);
+    } else {
+      auto remote = socket_.remote_endpoint(ec);
+      if (!ec) peer_.address = remote.path();
+      auto local = socket_.local_endpoint(ec);
+      if (!ec) local_ = local.path();
+    }
+  }
+
+  asio::any_io_executor GetExecutor() const override { return socket_.get_executor(); }
+
+  Error Rebind(const asio::any_io_executor& executor) override {
+    if (executor == socket_.get_executor()) return {};
+    boost::system::error_code ec;
+    auto protocol = socket_.local_endpoint(ec).protocol();
+    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
+    auto fd = socket_.release(ec);
+    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
+    Socket moved(executor);
+    moved.assign(protocol, fd, ec);
+    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
+    socket_ = std::move(moved);
+    return {};
+  }
+
+  void ShutdownSend() override {
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_send, ec);
+  }
+  void Cancel() override {
+    boost::system::error_code ec;
+    socket_.cancel(ec);
+  }
+  void Close() override {
+    boost::system::error_code ec;
+    socket_.shutdown(Socket::shutdown_both, ec);
+    socket_.close(ec);
+  }
+
+  std::string Network() const override { return kTcp ? "tcp" : "unix"; }
+  std::string LocalAddress() const override { return local_; }
+  const Peer& GetPeer() const override { return peer_; }
+
+ protected:
+  void DoReadSome(asio::mutable_buffer buffer, ReadHandler handler) override {
+    socket_.async_read_some(buffer, std::move(handler));
+  }
+  void DoWrite(std::span<const asio::const_buffer> buffers, WriteHandler handler) override {
+    asio::async_write(socket_, buffers, WholeBatch{}, std::move(handler));
+  }
+
+ private:
+  mutable Socket socket_;  // mutable: Asio's get_executor is not const
+  Peer peer_;
+  std::string local_;
+};
+
+}  // namespace
+
+std::shared_ptr<Connection> NewTcpConnection(tcp::socket socket) {
+  return std::make_shared<SocketConnection<tcp>>(std::move(socket));
+}
+
+std::shared_ptr<Connection> NewUnixConnection(Local::socket socket) {
+  return std::make_shared<SocketConnection<Local>>(std::move(socket));
+}
+
+Result<std::shared_ptr<Connection>> AdoptDescriptor(const asio::any_io_executor& executor, int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof addr;
+  int type = 0;
+  socklen_t type_len = sizeof type;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
+      ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
+    return Error(ErrorCode::kUsage,
+                 "adopting descriptor " + std::to_string(fd) + ": not a stream socket");
+  }
+  boost::system::error_code ec;
+  if (addr.ss_family == AF_UNIX) {
+    Local::socket socket(executor);
+    socket.assign(Local(), fd, ec);
+    if (ec) return Error(ErrorCode::kIo, "adopting descriptor: " + ec.message());
+    return NewUnixConnection(std::move(socket));
+  }
+  if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) {
+    return Error(ErrorCode::kUsage, "adopting descriptor: unsupported socket family");
+  }
+  tcp::socket socket(executor);
+  socket.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
+  if (ec) return Error(ErrorCode::kIo, "adopting descriptor: " + ec.message());
+  return NewTcpConnection(std::move(socket));
+}
+
+}  // namespace netrpc::transport

@@ -4,8 +4,6 @@
 
 #include <gtest/gtest.h>
 
-#include "protocol/http_connect.h"
-
 namespace {
 
 using netrpc::protocol::Detected;
@@ -40,20 +38,6 @@ TEST(Sniff, AnswersNeverFlip) {
   ExpectMonotonic("CONNECT /x HTTP/1.0\n\n");
   ExpectMonotonic("CONNEXT");
   EXPECT_EQ(Sniff(std::string(64, ' ')), Detected::kNeedMore);  // the server caps this wait
-}
-
-TEST(HttpHead, LimitHoldsHoweverTheHeadArrives) {
-  std::string head =
-      "CONNECT /_goRPC_ HTTP/1.0\nX: " + std::string(netrpc::protocol::kMaxHttpHeadBytes, 'a') +
-      "\n\n";
-  netrpc::protocol::HttpHead h;
-  EXPECT_EQ(netrpc::protocol::ParseHttpHead(head, &h).error.code(), netrpc::ErrorCode::kTooLarge);
-  EXPECT_EQ(netrpc::protocol::ParseHttpHead(head.substr(0, 16386), &h).error.code(),
-            netrpc::ErrorCode::kTooLarge);
-  auto ok = netrpc::protocol::ParseHttpHead("CONNECT /_goRPC_ HTTP/1.0\n\nrest", &h);
-  EXPECT_EQ(ok.consumed, 27u);
-  EXPECT_EQ(h.method, "CONNECT");
-  EXPECT_EQ(h.target, "/_goRPC_");
 }
 
 }  // namespace

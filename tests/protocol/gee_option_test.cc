@@ -10,7 +10,7 @@
 namespace {
 
 using netrpc::ErrorCode;
-using netrpc::codec::ReadResult;
+using netrpc::ReadResult;
 using netrpc::protocol::GeeOption;
 using netrpc::protocol::GeeOptionJson;
 using netrpc::protocol::GeeOptionReader;

@@ -10,7 +10,7 @@
 namespace {
 
 using netrpc::ErrorCode;
-using netrpc::codec::ReadResult;
+using netrpc::ReadResult;
 using netrpc::protocol::ConnectedResponse;
 using netrpc::protocol::ConnectRequest;
 using netrpc::protocol::HttpHead;

@@ -87,8 +87,13 @@ void ClientCore::Shutdown() {
     own_loop_->Stop();
     // Objects bound to the io_context go before it; it then destroys what is still queued.
     timer_.reset();
+    // The codec holds the connection: one made on this loop goes before the loop does. A
+    // connection of the caller's (NewClient(Conn)) lives on the default loop, where the read
+    // loop may still be ending, and keeps its codec until then.
+    if (stream_ && stream_->GetConnection()->GetExecutor() == own_loop_->Context().get_executor()) {
+      codec_.reset();
+    }
     stream_.reset();
-    codec_.reset();  // it holds the connection, bound to the io_context too
     own_loop_.reset();
     loop_ = nullptr;
   } else if (auto self = weak_from_this().lock()) {  // not from the destructor
@@ -141,7 +146,6 @@ Error ClientCore::Adopt(int fd) {
 Error ClientCore::Run(std::shared_ptr<transport::Connection> connection,
                       std::unique_ptr<ClientCodec> codec) {
   if (connection == nullptr) return Error(ErrorCode::kUsage, "NewClient: no connection");
-  if (Error err = connection->Rebind(loop_->Context().get_executor())) return err;
   return Begin(std::move(connection), std::move(codec));
 }
 

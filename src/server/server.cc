@@ -98,7 +98,6 @@ class Server::Impl {
   Error ServeConn(std::shared_ptr<transport::Connection> connection,
                   std::unique_ptr<ServerCodec> codec) {
     if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeConn: no connection");
-    if (Error err = connection->Rebind(loop_.Context().get_executor())) return err;
     return Start(std::move(connection), std::move(codec));
   }
 

@@ -8,7 +8,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/execution.hpp>
-#include <boost/asio/prefer.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/system/error_code.hpp>
 #include <chrono>
 #include <memory>
@@ -38,10 +38,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   virtual ~Connection() = default;
 
+  // GetExecutor is where the connection's operations run. A connection stays on the
+  // executor it was made on for life: a user's Conn handle may outlive any server or client.
   virtual boost::asio::any_io_executor GetExecutor() const = 0;
-  // Rebind moves the connection onto another executor (a server's or client's loop), before
-  // any operation was started on it.
-  virtual Error Rebind(const boost::asio::any_io_executor& executor) = 0;
   // Handshake runs the opening exchange of a secured connection (TLS) and fails if it takes
   // longer than timeout; a plain connection has none.
   virtual boost::asio::awaitable<Error> Handshake(std::chrono::milliseconds timeout);
@@ -92,14 +91,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::string unread_;
 };
 
-// PostCompletion runs handler(args...) later, never inside the call, on the handler's
-// executor (or `fallback`): a completion must not re-enter the operation that started it.
+// PostCompletion runs handler(args...) later, never inside the call: first posted to
+// `executor` (the connection's), then dispatched to the handler's own (a strand, say), so a
+// completion never re-enters the operation or the lock that started it.
 template <class Handler, class... Args>
-void PostCompletion(Handler handler, const boost::asio::any_io_executor& fallback, Args... args) {
-  auto ex = boost::asio::get_associated_executor(handler, fallback);
-  boost::asio::execution::execute(
-      boost::asio::prefer(ex, boost::asio::execution::blocking.never),
-      [h = std::move(handler), args...]() mutable { std::move(h)(args...); });
+void PostCompletion(Handler handler, const boost::asio::any_io_executor& executor, Args... args) {
+  boost::asio::post(executor, [h = std::move(handler), executor, args...]() mutable {
+    auto ex = boost::asio::get_associated_executor(h, executor);
+    boost::asio::execution::execute(
+        ex, [h = std::move(h), args...]() mutable { std::move(h)(args...); });
+  });
 }
 
 // WholeBatch lets each write system call take everything still to be written. Asio's

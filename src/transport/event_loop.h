@@ -27,10 +27,10 @@ class EventLoop {
   std::vector<std::thread> threads_;
 };
 
-// DefaultLoop runs what belongs to no server or client yet: the connections and listeners
-// made by netrpc::Listen, DialConn, FileConn and Pipe, until a server or client takes them
-// onto its own loop. One thread, started on first use, alive until the process exits (as
-// Go's network poller).
+// DefaultLoop runs the connections and listeners made by netrpc::Listen, DialConn, FileConn
+// and Pipe, for life, whoever serves them: a user's handle may outlive a server or client,
+// and must not outlive the loop its socket is registered with. One thread, started on first
+// use, never stopped (as Go's network poller).
 EventLoop& DefaultLoop();
 
 }  // namespace netrpc::transport

@@ -94,11 +94,6 @@ size_t PipeConnection::Unsent() const {
   return out_->bytes.size();
 }
 
-Error PipeConnection::Rebind(const asio::any_io_executor& executor) {
-  executor_ = executor;
-  return {};
-}
-
 void PipeConnection::DoReadSome(asio::mutable_buffer buffer, ReadHandler handler) {
   std::lock_guard lock(in_->mu);
   if (buffer.size() == 0) {
@@ -147,9 +142,14 @@ void PipeConnection::DoWrite(std::span<const asio::const_buffer> buffers, WriteH
       break;
     }
   }
+  if (crashed) c.write_closed = true;  // the peer reads what got through, then EOF
   Deliver(c);
   if (crashed) {
     Complete(std::move(handler), executor_, asio::error::broken_pipe, total);
+    // As when a socket's peer is gone: what it sent still arrives, then this end reads EOF.
+    std::lock_guard in_lock(in_->mu);
+    in_->write_closed = true;
+    Deliver(*in_);
   } else if (c.bytes.size() <= c.faults.capacity) {
     Complete(std::move(handler), executor_, {}, total);
   } else {  // the peer is not reading: finish when it has made room

@@ -15,6 +15,8 @@ namespace netrpc::transport {
 struct PipeFaults {
   // This end may write so many bytes; the write that crosses the mark delivers the bytes up
   // to it and then fails with broken_pipe, as does every later write (Go's writeCrasher).
+  // The connection is then broken both ways, as when a socket's peer is gone: each end reads
+  // what was sent before, then EOF.
   size_t fail_writes_after = std::numeric_limits<size_t>::max();
   // Bytes written toward the peer and not yet read, past which a write waits for the peer
   // to read: a peer that stops reading stops the writer, as a full socket buffer does.
@@ -40,7 +42,6 @@ class PipeConnection final : public Connection {
   size_t Unsent() const;
 
   boost::asio::any_io_executor GetExecutor() const override { return executor_; }
-  Error Rebind(const boost::asio::any_io_executor& executor) override;
   void ShutdownSend() override;
   void Cancel() override;
   void Close() override;

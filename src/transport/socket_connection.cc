@@ -45,20 +45,6 @@ class SocketConnection final : public Connection {
 
   asio::any_io_executor GetExecutor() const override { return socket_.get_executor(); }
 
-  Error Rebind(const asio::any_io_executor& executor) override {
-    if (executor == socket_.get_executor()) return {};
-    boost::system::error_code ec;
-    auto protocol = socket_.local_endpoint(ec).protocol();
-    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
-    auto fd = socket_.release(ec);
-    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
-    Socket moved(executor);
-    moved.assign(protocol, fd, ec);
-    if (ec) return Error(ErrorCode::kIo, "rebind: " + ec.message());
-    socket_ = std::move(moved);
-    return {};
-  }
-
   void ShutdownSend() override {
     boost::system::error_code ec;
     socket_.shutdown(Socket::shutdown_send, ec);

@@ -102,7 +102,9 @@ TEST_F(Pipe, FailingWriteDeliversUpToItsMarkThenFails) {
   EXPECT_EQ(ec, asio::error::broken_pipe);
   EXPECT_EQ(n, 2u);
   EXPECT_EQ(Read(*b_).second, "1234567");  // the peer sees exactly the bytes before the mark
+  EXPECT_EQ(Read(*b_).first, asio::error::eof);
   EXPECT_EQ(Write(*a_, "more").first, asio::error::broken_pipe);
+  EXPECT_EQ(Read(*a_).first, asio::error::eof);  // broken both ways, as a socket whose peer left
 }
 
 TEST_F(Pipe, AWriterWaitsForAPeerThatStopsReading) {

@@ -1,0 +1,281 @@
+// seams_test.cc: a server and clients over every kind of connection (Unix sockets, a listener
+// of the caller's, an in-memory pipe), a codec of the caller's, and faults the pipe injects.
+#include <gtest/gtest.h>
+#include <netrpc/codec.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <filesystem>
+#include <thread>
+
+#include "test_service.h"
+#include "transport/pipe.h"
+
+using namespace std::chrono_literals;
+using testsvc::Args;
+
+namespace {
+
+std::string SocketPath(const char* name) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("netrpc-" + std::to_string(::getpid()) + "-" + name + ".sock");
+  std::filesystem::remove(path);
+  return path.string();
+}
+
+TEST(Seams, ListenAndDialOnAUnixSocket) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  std::string path = SocketPath("listen");
+  ASSERT_FALSE(server.Listen("unix", path));
+  EXPECT_EQ(server.Address(), path);
+  auto client = netrpc::Dial("unix", path);
+  ASSERT_TRUE(client.ok()) << client.error().message();
+  int64_t product = 0;
+  ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{6, 7}, &product));
+  EXPECT_EQ(product, 42);
+  // Go's protocols work on a Unix socket too: the sniffer does not care what carries bytes.
+  auto gob = netrpc::Dial("unix", path, {.protocol = netrpc::Protocol::kGob});
+  ASSERT_TRUE(gob.ok());
+  ASSERT_FALSE((*gob)->Call("Arith.Multiply", Args{3, 5}, &product));
+  EXPECT_EQ(product, 15);
+  server.Shutdown();
+  EXPECT_FALSE(std::filesystem::exists(path));  // the listener removes its socket file
+}
+
+TEST(Seams, ListenRefusesWhatItCannotServe) {
+  auto l = netrpc::Listen("udp", "127.0.0.1:0");
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.error().code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(l.error().message(), "listen: unsupported network udp");
+  auto no_port = netrpc::Listen("tcp", "127.0.0.1");
+  EXPECT_EQ(no_port.error().code(), netrpc::ErrorCode::kUsage);
+  auto no_dir = netrpc::Listen("unix", "/nonexistent-dir/x.sock");
+  EXPECT_EQ(no_dir.error().code(), netrpc::ErrorCode::kIo);
+  auto nobody = netrpc::Dial("unix", SocketPath("nobody"));
+  EXPECT_EQ(nobody.error().code(), netrpc::ErrorCode::kConnect);
+}
+
+TEST(Seams, AcceptServesAListenerOfTheCallersUntilItCloses) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  auto listener = netrpc::Listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(listener.ok());
+  std::string addr = listener->Address();
+  netrpc::Error accept_err;
+  std::thread accepting([&] { accept_err = server.Accept(*listener); });  // go server.Accept(l)
+  auto client = netrpc::Dial("tcp", addr);
+  ASSERT_TRUE(client.ok());
+  int64_t product = 0;
+  ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{2, 21}, &product));
+  EXPECT_EQ(product, 42);
+  listener->Close();
+  accepting.join();  // Accept returned: its listener is closed
+  EXPECT_EQ(accept_err.code(), netrpc::ErrorCode::kShutdown);
+  // The connection it accepted is the server's, and is still served.
+  ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{3, 3}, &product));
+  EXPECT_EQ(product, 9);
+}
+
+TEST(Seams, ListenerAcceptAndDialConnAsGosNet) {
+  auto listener = netrpc::Listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(listener.ok());
+  netrpc::Result<netrpc::Conn> accepted;
+  std::thread t([&] { accepted = listener->Accept(); });
+  auto dialed = netrpc::DialConn("tcp", listener->Address());
+  ASSERT_TRUE(dialed.ok());
+  t.join();
+  ASSERT_TRUE(accepted.ok());
+  EXPECT_EQ(accepted->Network(), "tcp");
+  EXPECT_EQ(accepted->RemoteAddress(), dialed->LocalAddress());
+  EXPECT_EQ(dialed->RemoteAddress(), listener->Address());
+  // Serve the accepted end, call through the dialed end.
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  ASSERT_FALSE(server.ServeConn(*accepted));
+  auto client = netrpc::NewClient(*dialed);
+  ASSERT_TRUE(client.ok());
+  int64_t sum = 0;
+  ASSERT_FALSE((*client)->Call("Arith.Add", Args{40, 2}, &sum));
+  EXPECT_EQ(sum, 42);
+  listener->Close();
+}
+
+TEST(Seams, ServerAndClientOverAnInMemoryPipe) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  for (auto protocol :
+       {netrpc::Protocol::kNative, netrpc::Protocol::kGob, netrpc::Protocol::kJson}) {
+    auto [client_end, server_end] = netrpc::Pipe();
+    ASSERT_FALSE(server.ServeConn(server_end));
+    auto client = netrpc::NewClient(client_end, {.protocol = protocol});
+    ASSERT_TRUE(client.ok());
+    testsvc::Quotient q;
+    ASSERT_FALSE((*client)->Call("Arith.Divide", Args{17, 5}, &q));
+    EXPECT_EQ(q.Quo, 3);
+    EXPECT_EQ(q.Rem, 2);
+    netrpc::Error err = (*client)->Call("Arith.Divide", Args{1, 0}, &q);
+    EXPECT_EQ(err, netrpc::ServerError("divide by zero"));
+  }
+}
+
+// LineCodec is a codec of the user's own: one request per line, "seq method arg", one
+// response per line, "seq error-or-dash value", for methods taking and returning an integer.
+// Framing is finding the newline; nothing else is the codec's business.
+std::string_view NextLine(std::string_view in, size_t* consumed) {
+  size_t nl = in.find('\n');
+  if (nl == std::string_view::npos) return {};
+  *consumed = nl + 1;
+  return in.substr(0, nl);
+}
+
+class LineServerCodec final : public netrpc::ServerCodec {
+ public:
+  using ServerCodec::ServerCodec;
+  netrpc::ReadResult ReadRequestHeader(std::string_view in, netrpc::Request* header) override {
+    size_t consumed = 0;
+    std::string_view line = NextLine(in, &consumed);
+    if (consumed == 0) return {};
+    size_t a = line.find(' '), b = line.rfind(' ');
+    if (a == b) return {0, netrpc::Error(netrpc::ErrorCode::kProtocol, "line: malformed")};
+    std::from_chars(line.data(), line.data() + a, header->seq);
+    header->service_method.assign(line.substr(a + 1, b - a - 1));
+    arg_.assign(line.substr(b + 1));
+    return {consumed, {}};
+  }
+  netrpc::Error ReadRequestBody(netrpc::Value body) override {
+    if (body.object == nullptr) return {};
+    if (body.type->kind != netrpc::Kind::kInt || body.type->size != 8) {
+      return netrpc::Error(netrpc::ErrorCode::kCodec, "line: only int64 travels");
+    }
+    std::from_chars(arg_.data(), arg_.data() + arg_.size(), *static_cast<int64_t*>(body.object));
+    return {};
+  }
+  netrpc::Error WriteResponse(const netrpc::Response& header, netrpc::ConstValue body,
+                              std::string* out) override {
+    out->append(std::to_string(header.seq) + " ");
+    out->append(header.error.empty() ? "-" : header.error);
+    int64_t value = body.object ? *static_cast<const int64_t*>(body.object) : 0;
+    out->append(" " + std::to_string(value) + "\n");
+    return {};
+  }
+
+ private:
+  std::string arg_;
+};
+
+class LineClientCodec final : public netrpc::ClientCodec {
+ public:
+  using ClientCodec::ClientCodec;
+  netrpc::Error WriteRequest(const netrpc::Request& header, netrpc::ConstValue body,
+                             std::string* out) override {
+    out->append(std::to_string(header.seq) + " " + header.service_method + " " +
+                std::to_string(*static_cast<const int64_t*>(body.object)) + "\n");
+    return {};
+  }
+  netrpc::ReadResult ReadResponseHeader(std::string_view in, netrpc::Response* header) override {
+    size_t consumed = 0;
+    std::string_view line = NextLine(in, &consumed);
+    if (consumed == 0) return {};
+    size_t a = line.find(' '), b = line.rfind(' ');
+    std::from_chars(line.data(), line.data() + a, header->seq);
+    std::string_view error = line.substr(a + 1, b - a - 1);
+    header->error = error == "-" ? "" : std::string(error);
+    value_.assign(line.substr(b + 1));
+    return {consumed, {}};
+  }
+  netrpc::Error ReadResponseBody(netrpc::Value body) override {
+    if (body.object == nullptr) return {};
+    std::from_chars(value_.data(), value_.data() + value_.size(),
+                    *static_cast<int64_t*>(body.object));
+    return {};
+  }
+
+ private:
+  std::string value_;
+};
+
+TEST(Seams, ACodecOfTheUsersOwnServesAndCalls) {
+  netrpc::Server server;
+  ASSERT_FALSE(server.RegisterFunc("Math.Square", [](int64_t x, int64_t* y) {
+    *y = x * x;
+    return netrpc::Error{};
+  }));
+  ASSERT_FALSE(
+      server.RegisterFunc("Math.Fail", [](int64_t, int64_t*) { return netrpc::Error("no"); }));
+  auto listener = netrpc::Listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(listener.ok());
+  std::thread serving([&] {
+    auto conn = listener->Accept();
+    if (conn.ok()) server.ServeCodec(std::make_unique<LineServerCodec>(*conn));
+  });
+  auto conn = netrpc::DialConn("tcp", listener->Address());
+  ASSERT_TRUE(conn.ok());
+  serving.join();
+  auto client = netrpc::NewClientWithCodec(std::make_unique<LineClientCodec>(*conn));
+  ASSERT_TRUE(client.ok());
+  int64_t y = 0;
+  ASSERT_FALSE((*client)->Call("Math.Square", int64_t{12}, &y));
+  EXPECT_EQ(y, 144);
+  EXPECT_EQ((*client)->Call("Math.Fail", int64_t{1}, &y), netrpc::ServerError("no"));
+  // Many calls in flight on the one connection, answered in any order, each to its caller.
+  std::vector<int64_t> replies(100);
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  for (int64_t i = 0; i < 100; ++i) {
+    calls.push_back((*client)->Go("Math.Square", i, &replies[i]));
+  }
+  for (int64_t i = 0; i < 100; ++i) {
+    ASSERT_FALSE(calls[i]->Wait());
+    EXPECT_EQ(replies[i], i * i);
+  }
+  listener->Close();
+}
+
+// Go's TestClientWriteError: a write that fails must fail the call, not hang it.
+TEST(Seams, AFailedWriteFailsTheCallAndLaterCalls) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  auto [client_end, server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(server_end));
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
+  int64_t product = 0;
+  ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{2, 3}, &product));
+  // The next write breaks after 3 bytes: half a frame reaches the server.
+  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(client_end.Impl().get());
+  ASSERT_NE(pipe, nullptr);
+  pipe->SetFaults({.fail_writes_after = 3});
+  netrpc::Error err = (*client)->Call("Arith.Multiply", Args{4, 5}, &product);
+  EXPECT_TRUE(err == netrpc::ErrUnexpectedEof || err == netrpc::ErrShutdown) << err.message();
+  EXPECT_EQ((*client)->PendingCount(), 0u);
+  EXPECT_EQ((*client)->Call("Arith.Multiply", Args{1, 1}, &product), netrpc::ErrShutdown);
+}
+
+// A peer that sends half a frame and leaves costs its own connection only.
+TEST(Seams, AHalfWrittenFrameClosesOnlyItsConnection) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  auto [good_end, good_server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(good_server_end));
+  auto good = netrpc::NewClient(good_end);
+  ASSERT_TRUE(good.ok());
+
+  auto [bad_end, bad_server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(bad_server_end));
+  auto bad = netrpc::NewClient(bad_end);
+  ASSERT_TRUE(bad.ok());
+  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(bad_end.Impl().get());
+  pipe->SetFaults({.fail_writes_after = 6});  // the preamble and two bytes of the frame length
+  int64_t product = 0;
+  EXPECT_TRUE((*bad)->Call("Arith.Multiply", Args{4, 5}, &product));
+  ASSERT_FALSE((*good)->Call("Arith.Multiply", Args{6, 7}, &product));
+  EXPECT_EQ(product, 42);
+}
+
+}  // namespace

@@ -304,8 +304,9 @@ class Reader {
   Error ReadMap(const TypeInfo* t, void* p, size_t depth) {
     uint64_t n = 0;
     if (Error e = ReadHeader(t, false, &n)) return e;
-    if (n > (in_.size() - pos_) / 2)
+    if (n > (in_.size() - pos_) / 2) {  // each entry takes at least two bytes
       return Fail("map of " + std::to_string(n) + " entries cut short");
+    }
     struct Ctx {
       Reader* r;
       const TypeInfo* key;

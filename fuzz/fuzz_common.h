@@ -27,7 +27,12 @@
 namespace fuzz {
 
 using netrpc::Bytes;
+using netrpc::ClientCodec;
 using netrpc::ConstValue;
+using netrpc::ReadResult;
+using netrpc::Request;
+using netrpc::Response;
+using netrpc::ServerCodec;
 using netrpc::TypeOf;
 using netrpc::Value;
 using netrpc::codec::Limits;

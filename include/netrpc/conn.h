@@ -31,7 +31,8 @@ class Conn {
   // (empty for an unnamed Unix peer), or "pipe".
   std::string RemoteAddress() const;
   std::string LocalAddress() const;
-  // Close closes the connection; a pending read ends with EOF. Idempotent.
+  // Close closes the connection: the peer reads EOF, and a server or client using it ends
+  // that connection (its calls fail). Idempotent.
   void Close();
 
   // For netrpc's own layers.

@@ -92,8 +92,8 @@ void ClientCore::Shutdown() {
     // loop may still be ending, and keeps its codec until then.
     if (stream_ && stream_->GetConnection()->GetExecutor() == own_loop_->Context().get_executor()) {
       codec_.reset();
+      stream_.reset();
     }
-    stream_.reset();
     own_loop_.reset();
     loop_ = nullptr;
   } else if (auto self = weak_from_this().lock()) {  // not from the destructor
@@ -185,7 +185,11 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
     }
   }
   large_ = codec_->Large();
-  asio::co_spawn(stream_->GetStrand(), ReadLoop(), asio::detached);
+  // The read loop holds the core from before its first step: on a connection of the caller's
+  // it runs on the default loop, which a Client's destruction does not stop.
+  asio::co_spawn(
+      stream_->GetStrand(), [self = shared_from_this()] { return self->ReadLoop(); },
+      asio::detached);
   return {};
 }
 

@@ -76,7 +76,8 @@ Result<Conn> DialConn(std::string_view network, std::string_view address,
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
 // FileConn adopts an already connected socket descriptor of any family (TCP or Unix), as
-// Go's net.FileConn; the Conn then owns it. kUsage if fd is not a connected socket.
+// Go's net.FileConn; the Conn then owns it. kUsage if fd is not a connected stream socket,
+// and the descriptor then stays the caller's.
 Result<Conn> FileConn(int fd);
 
 // Pipe is an in-memory, full-duplex connection, as Go's net.Pipe: what one end writes the

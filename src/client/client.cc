@@ -155,6 +155,7 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
     return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
   }
   Conn conn(connection);
+  on_default_loop_ = connection->GetExecutor() == transport::DefaultLoop().Context().get_executor();
   stream_ = std::make_shared<transport::Stream>(std::move(connection));
   // Replies that arrived before a write failed are still delivered, as in Go's net/rpc,
   // and the calls left get the read side's error (EOF: ErrUnexpectedEof).

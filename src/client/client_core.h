@@ -39,7 +39,12 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   void Cancel(uint64_t seq);
   Error Close();
   size_t PendingCount();
-  bool InLoopThread() const { return loop_ && loop_->InLoopThread(); }
+  // InLoopThread is true where blocking would deadlock: on the client's loop, or on the
+  // default loop when the connection is a caller's Conn, whose replies arrive there.
+  bool InLoopThread() const {
+    return (loop_ && loop_->InLoopThread()) ||
+           (on_default_loop_ && transport::DefaultLoop().InLoopThread());
+  }
 
   // Complete finishes a call its caller has just taken out of the table.
   static void Complete(Call& call, const Error& err);
@@ -72,6 +77,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   std::unique_ptr<transport::EventLoop> own_loop_;  // unless DialOptions::loop is shared
   transport::EventLoop* loop_;
   std::shared_ptr<transport::Stream> stream_;
+  bool on_default_loop_ = false;  // set once, in Begin
   std::unique_ptr<ClientCodec> codec_;
   codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
   Response header_;                        // read loop only, as is staged_

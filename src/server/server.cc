@@ -54,6 +54,14 @@ class Server::Impl {
 
   ~Impl() {
     Shutdown();
+    {
+      // Connections of the caller's (ServeConn(Conn), ServeCodec) run on the default loop,
+      // which outlives this server: none may still be running when its state goes. Like the
+      // worker pool's join below, this waits for handlers that overran the grace period.
+      std::unique_lock lock(mu_);
+      for (auto& [p, c] : conns_) c->ForceClose();
+      cv_.wait(lock, [&] { return conns_.empty(); });
+    }
     workers_.join();
     loop_.Stop();
     sweeper_.reset();  // before the io_context it was made on
@@ -62,21 +70,22 @@ class Server::Impl {
   Error Listen(std::string_view network, std::string_view address) {
     auto listener = transport::Listen(loop_.Context().get_executor(), network, address);
     if (!listener.ok()) return listener.error();
-    return Serve(std::move(*listener), nullptr);
+    return Serve(std::move(*listener), nullptr, "listen");
   }
 
   // Serve accepts from listener in the background; `done`, if given, is set when the
   // listener closes or the server shuts down (Accept waits on it, as Go's Accept blocks).
   Error Serve(std::shared_ptr<transport::Listener> listener,
-              std::shared_ptr<std::promise<void>> done) {
+              std::shared_ptr<std::promise<void>> done, std::string_view op) {
     {
       std::lock_guard lock(mu_);
       if (shutdown_) {
         listener->Close();
-        return Error(ErrorCode::kShutdown, "accept: server is shut down");
+        return Error(ErrorCode::kUsage, std::string(op) + ": server is shut down");
       }
       address_ = listener->Address();
       listeners_.push_back(listener);
+      ++accept_loops_;
     }
     asio::co_spawn(loop_.Context(), AcceptLoop(std::move(listener), std::move(done)),
                    asio::detached);
@@ -117,6 +126,9 @@ class Server::Impl {
     for (auto& c : conns) c->Drain();
     conns.clear();
     std::unique_lock lock(mu_);
+    // A listener of the caller's lives on the default loop; its aborted accept must be back
+    // on this server's loop before that loop may go.
+    cv_.wait_for(lock, options_.shutdown_grace, [&] { return accept_loops_ == 0; });
     if (!cv_.wait_for(lock, options_.shutdown_grace, [&] { return conns_.empty(); })) {
       Log("shutdown: grace period over, closing " + std::to_string(conns_.size()) + " connections");
       for (auto& [p, c] : conns_) c->ForceClose();
@@ -137,6 +149,9 @@ class Server::Impl {
       Start(std::move(*accepted), nullptr);
     }
     if (done) done->set_value();
+    std::lock_guard lock(mu_);
+    --accept_loops_;
+    cv_.notify_all();
   }
 
   // ArmIdleSweep checks every connection a few times per idle_timeout; one timer for the
@@ -196,6 +211,7 @@ class Server::Impl {
   bool shutdown_done_ = false;
   std::string address_;
   std::vector<std::shared_ptr<transport::Listener>> listeners_;
+  size_t accept_loops_ = 0;  // AcceptLoops still running
   std::unordered_map<server::ServerConn*, std::shared_ptr<server::ServerConn>> conns_;
 };
 
@@ -224,7 +240,9 @@ Error Server::ListenAndServe(std::string_view network, std::string_view address)
 }
 Error Server::ServeConn(int fd) {
   auto connection = transport::AdoptDescriptor(impl_->Loop().Context().get_executor(), fd);
-  if (!connection.ok()) return connection.error();
+  if (!connection.ok()) {
+    return Error(connection.error().code(), "ServeConn: " + connection.error().message());
+  }
   return impl_->ServeConn(std::move(*connection), nullptr);
 }
 Error Server::ServeConn(Conn conn) { return impl_->ServeConn(conn.Impl(), nullptr); }
@@ -240,7 +258,7 @@ Error Server::Accept(Listener listener) {
   }
   auto done = std::make_shared<std::promise<void>>();
   auto ended = done->get_future();
-  if (Error err = impl_->Serve(listener.Impl(), done)) return err;
+  if (Error err = impl_->Serve(listener.Impl(), done, "accept")) return err;
   ended.wait();
   return Error(ErrorCode::kShutdown, "accept: listener closed");
 }

@@ -65,7 +65,7 @@ Result<Conn> DialConn(std::string_view network, std::string_view address,
 
 Result<Conn> FileConn(int fd) {
   auto c = transport::AdoptDescriptor(transport::DefaultLoop().Context().get_executor(), fd);
-  if (!c.ok()) return c.error();
+  if (!c.ok()) return Error(c.error().code(), "FileConn: " + c.error().message());
   return Conn(std::move(*c));
 }
 

@@ -34,7 +34,7 @@ void EventLoop::Stop() {
 
 EventLoop& DefaultLoop() {
   // Never destroyed: connections made on it may outlive static destruction's order.
-  static EventLoop* loop = new EventLoop(1);
+  static EventLoop* loop = new EventLoop(std::max(1u, std::thread::hardware_concurrency()));
   return *loop;
 }
 

@@ -29,8 +29,8 @@ class EventLoop {
 
 // DefaultLoop runs the connections and listeners made by netrpc::Listen, DialConn, FileConn
 // and Pipe, for life, whoever serves them: a user's handle may outlive a server or client,
-// and must not outlive the loop its socket is registered with. One thread, started on first
-// use, never stopped (as Go's network poller).
+// and must not outlive the loop its socket is registered with. A thread per core, started on
+// first use, never stopped (as Go's network poller); each connection runs on a strand of it.
 EventLoop& DefaultLoop();
 
 }  // namespace netrpc::transport

@@ -13,6 +13,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <functional>
 #include <mutex>
 
 #include "transport/socket_connection.h"
@@ -47,10 +48,13 @@ bool IsTcp(std::string_view network) {
 }
 
 // Resolve turns host:port into endpoints of the network's families, numeric hosts without
-// asking the resolver.
-Result<std::vector<tcp::endpoint>> Resolve(const asio::any_io_executor& executor,
-                                           std::string_view network, std::string_view address,
-                                           std::string_view op) {
+// asking the resolver. Listen resolves on the caller's thread; Dial, which runs on a loop,
+// passes a lookup that does not block it (DialLookup).
+using Lookup = std::function<boost::system::error_code(const std::string& host, uint16_t port,
+                                                       std::vector<tcp::endpoint>* out)>;
+
+Result<std::vector<tcp::endpoint>> Resolve(std::string_view network, std::string_view address,
+                                           std::string_view op, const Lookup& lookup) {
   std::string host;
   uint16_t port = 0;
   if (Error err = ParseHostPort(address, &host, &port)) return err;
@@ -60,9 +64,7 @@ Result<std::vector<tcp::endpoint>> Resolve(const asio::any_io_executor& executor
   if (!ec) {
     endpoints.emplace_back(ip, port);
   } else {
-    tcp::resolver resolver(executor);
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    for (const auto& r : results) endpoints.push_back(r.endpoint());
+    ec = lookup(host, port, &endpoints);
   }
   std::erase_if(endpoints, [&](const tcp::endpoint& e) {
     return (network == "tcp4" && !e.address().is_v4()) ||
@@ -182,7 +184,16 @@ Result<std::shared_ptr<Listener>> Listen(const asio::any_io_executor& executor,
   if (!IsTcp(network)) {
     return Error(ErrorCode::kUsage, "listen: unsupported network " + std::string(network));
   }
-  auto endpoints = Resolve(executor, network, address, "listen");
+  auto endpoints =
+      Resolve(network, address, "listen",
+              [&](const std::string& host, uint16_t port, std::vector<tcp::endpoint>* out) {
+                boost::system::error_code ec;
+                tcp::resolver resolver(executor);
+                for (const auto& r : resolver.resolve(host, std::to_string(port), ec)) {
+                  out->push_back(r.endpoint());
+                }
+                return ec;
+              });
   if (!endpoints.ok()) return endpoints.error();
   auto l = std::make_shared<SocketListener<tcp>>(executor, std::string(network));
   if (Error err = l->Bind(endpoints->front(), address)) return err;
@@ -208,7 +219,32 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Dial(asio::any_io_executor 
   if (!IsTcp(network)) {
     co_return Error(ErrorCode::kUsage, "dial: unsupported network " + network);
   }
-  auto endpoints = Resolve(executor, network, address, "dial");
+  // A name is looked up first, without blocking the loop, within the same timeout.
+  std::vector<tcp::endpoint> looked_up;
+  boost::system::error_code lookup_ec;
+  std::string host;
+  uint16_t port = 0;
+  bool needs_lookup = false;
+  if (!ParseHostPort(address, &host, &port)) {
+    boost::system::error_code numeric;
+    asio::ip::make_address(host, numeric);
+    needs_lookup = static_cast<bool>(numeric);
+  }
+  if (needs_lookup) {
+    tcp::resolver resolver(executor);
+    auto r = co_await (
+        resolver.async_resolve(host, std::to_string(port), asio::as_tuple(asio::use_awaitable)) ||
+        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+    if (r.index() == 1) co_return Error(ErrorCode::kConnect, where + ": i/o timeout");
+    auto [ec, results] = std::get<0>(r);
+    lookup_ec = ec;
+    for (const auto& e : results) looked_up.push_back(e.endpoint());
+  }
+  auto endpoints = Resolve(network, address, "dial",
+                           [&](const std::string&, uint16_t, std::vector<tcp::endpoint>* out) {
+                             *out = looked_up;
+                             return lookup_ec;
+                           });
   if (!endpoints.ok()) co_return endpoints.error();
   Error last;
   for (tcp::endpoint e : *endpoints) {

@@ -35,10 +35,10 @@ using Channel = PipeConnection::Channel;
 using ReadHandler = Connection::ReadHandler;
 using WriteHandler = Connection::WriteHandler;
 
+// Complete leaves a read's cancellation slot as it is: clearing it here, on the writer's thread,
+// would race with the reader's strand emitting on it. A late cancellation finds no reader.
 template <class Handler>
 void Complete(Handler handler, const asio::any_io_executor& fallback, error_code ec, size_t n) {
-  auto slot = asio::get_associated_cancellation_slot(handler);
-  if (slot.is_connected()) slot.clear();
   PostCompletion(std::move(handler), fallback, ec, n);
 }
 
@@ -123,7 +123,7 @@ void PipeConnection::DoReadSome(asio::mutable_buffer buffer, ReadHandler handler
 }
 
 void PipeConnection::DoWrite(std::span<const asio::const_buffer> buffers, WriteHandler handler) {
-  std::lock_guard lock(out_->mu);
+  std::unique_lock lock(out_->mu);
   Channel& c = *out_;
   if (c.read_closed || c.write_closed) {
     Complete(std::move(handler), executor_, asio::error::broken_pipe, 0);
@@ -146,6 +146,7 @@ void PipeConnection::DoWrite(std::span<const asio::const_buffer> buffers, WriteH
   Deliver(c);
   if (crashed) {
     Complete(std::move(handler), executor_, asio::error::broken_pipe, total);
+    lock.unlock();  // one channel's lock at a time: the peer may take them the other way round
     // As when a socket's peer is gone: what it sent still arrives, then this end reads EOF.
     std::lock_guard in_lock(in_->mu);
     in_->write_closed = true;

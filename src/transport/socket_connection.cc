@@ -88,28 +88,30 @@ std::shared_ptr<Connection> NewUnixConnection(Local::socket socket) {
 }
 
 Result<std::shared_ptr<Connection>> AdoptDescriptor(const asio::any_io_executor& executor, int fd) {
-  sockaddr_storage addr{};
-  socklen_t len = sizeof addr;
+  sockaddr_storage addr{}, peer{};
+  socklen_t len = sizeof addr, peer_len = sizeof peer;
   int type = 0;
   socklen_t type_len = sizeof type;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 ||
       ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0 || type != SOCK_STREAM) {
-    return Error(ErrorCode::kUsage,
-                 "adopting descriptor " + std::to_string(fd) + ": not a stream socket");
+    return Error(ErrorCode::kUsage, "not a socket");
+  }
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) {
+    return Error(ErrorCode::kUsage, "not a connected socket");
   }
   boost::system::error_code ec;
   if (addr.ss_family == AF_UNIX) {
     Local::socket socket(executor);
     socket.assign(Local(), fd, ec);
-    if (ec) return Error(ErrorCode::kIo, "adopting descriptor: " + ec.message());
+    if (ec) return Error(ErrorCode::kIo, ec.message());
     return NewUnixConnection(std::move(socket));
   }
   if (addr.ss_family != AF_INET && addr.ss_family != AF_INET6) {
-    return Error(ErrorCode::kUsage, "adopting descriptor: unsupported socket family");
+    return Error(ErrorCode::kUsage, "unsupported socket family");
   }
   tcp::socket socket(executor);
   socket.assign(addr.ss_family == AF_INET6 ? tcp::v6() : tcp::v4(), fd, ec);
-  if (ec) return Error(ErrorCode::kIo, "adopting descriptor: " + ec.message());
+  if (ec) return Error(ErrorCode::kIo, ec.message());
   return NewTcpConnection(std::move(socket));
 }
 

@@ -14,7 +14,7 @@ namespace netrpc::transport {
 std::shared_ptr<Connection> NewTcpConnection(boost::asio::ip::tcp::socket socket);
 std::shared_ptr<Connection> NewUnixConnection(boost::asio::local::stream_protocol::socket socket);
 // AdoptDescriptor takes a connected socket descriptor (TCP or Unix); the connection owns it.
-// kUsage if fd is not a connected stream socket.
+// kUsage if fd is not a connected stream socket; the descriptor is then left to the caller.
 Result<std::shared_ptr<Connection>> AdoptDescriptor(const boost::asio::any_io_executor& executor,
                                                     int fd);
 

@@ -2,10 +2,12 @@
 // of the caller's, an in-memory pipe), a codec of the caller's, and faults the pipe injects.
 #include <gtest/gtest.h>
 #include <netrpc/codec.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "test_service.h"
@@ -276,6 +278,76 @@ TEST(Seams, AHalfWrittenFrameClosesOnlyItsConnection) {
   EXPECT_TRUE((*bad)->Call("Arith.Multiply", Args{4, 5}, &product));
   ASSERT_FALSE((*good)->Call("Arith.Multiply", Args{6, 7}, &product));
   EXPECT_EQ(product, 42);
+}
+
+}  // namespace
+
+namespace {
+
+// A connection of the caller's lives on the default loop, which outlives the server: the
+// server's destruction waits for its calls instead of leaving them its freed state.
+TEST(Seams, AServerOutlivesNoCallOnACallersConnection) {
+  auto [client_end, server_end] = netrpc::Pipe();
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
+  int64_t reply = 0;
+  std::shared_ptr<netrpc::Call> call;
+  {
+    testsvc::Arith arith;
+    netrpc::Server server({.shutdown_grace = 10ms});
+    ASSERT_FALSE(server.Register(arith));
+    ASSERT_FALSE(server.ServeConn(server_end));
+    call = (*client)->Go("Arith.Sleep", Args{300, 7}, &reply);
+    int64_t quick = 0;  // the slow call is in the server before it starts to shut down
+    ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{2, 2}, &quick));
+  }  // ~Server: grace over, then it waits for the sleeping handler before its state goes
+  netrpc::Error err = call->Wait();
+  EXPECT_TRUE(!err || err == netrpc::ErrUnexpectedEof) << err.message();
+}
+
+// Blocking on the loop that must deliver the reply would deadlock: it is refused instead.
+TEST(Seams, ACallBlockingOnTheDefaultLoopIsRefused) {
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  auto [client_end, server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(server_end));
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
+  netrpc::Client* c = client->get();
+  std::promise<netrpc::Error> nested;
+  int64_t first = 0, second = 0;
+  (*client)->Go("Arith.Multiply", Args{2, 3}, &first, {}, [&](netrpc::Call&) {
+    nested.set_value(c->Call("Arith.Multiply", Args{1, 1}, &second));  // on the default loop
+  });
+  netrpc::Error err = nested.get_future().get();
+  EXPECT_EQ(err.code(), netrpc::ErrorCode::kUsage) << err.message();
+  EXPECT_EQ(first, 6);
+}
+
+TEST(Seams, FileConnRefusesWhatIsNotAConnectedSocket) {
+  int unconnected = ::socket(AF_INET, SOCK_STREAM, 0);
+  auto conn = netrpc::FileConn(unconnected);
+  ASSERT_FALSE(conn.ok());
+  EXPECT_EQ(conn.error(),
+            netrpc::Error(netrpc::ErrorCode::kUsage, "FileConn: not a connected socket"));
+  ::close(unconnected);  // refused: still the caller's
+  netrpc::Server server;
+  EXPECT_EQ(server.ServeConn(0).code(), netrpc::ErrorCode::kUsage);  // stdin is no socket
+}
+
+TEST(Seams, ShutdownEndsAcceptAndRefusesLaterListens) {
+  netrpc::Server server;
+  auto listener = netrpc::Listen("tcp", "127.0.0.1:0");
+  ASSERT_TRUE(listener.ok());
+  std::thread accepting([&] { server.Accept(*listener); });
+  // Accept registers the listener before it blocks; Shutdown closes what it has registered.
+  for (int i = 0; i < 1000 && server.Address().empty(); ++i) std::this_thread::yield();
+  server.Shutdown();
+  accepting.join();
+  EXPECT_EQ(server.Listen("tcp", "127.0.0.1:0"),
+            netrpc::Error(netrpc::ErrorCode::kUsage, "listen: server is shut down"));
+  EXPECT_EQ(server.Accept(*listener).code(), netrpc::ErrorCode::kUsage);
 }
 
 }  // namespace

@@ -119,6 +119,11 @@ class Server {
   // ServeCodec serves the codec's connection with that codec, in the background, until the
   // connection ends or the codec fails (Go's Server.ServeCodec). See netrpc/codec.h.
   Error ServeCodec(std::unique_ptr<ServerCodec> codec);
+  // ServeRequest serves one request with codec, synchronously, and leaves the codec and its
+  // connection open for the next (Go's Server.ServeRequest). It returns the read error when
+  // no request came (kUnexpectedEof at the connection's end); a handler's error is the
+  // reply's, not ServeRequest's. Do not call it while the codec is served otherwise.
+  Error ServeRequest(ServerCodec& codec);
   // HandleHTTP sets the path that answers HTTP CONNECT with Go's handshake (default
   // "/_goRPC_", Go's DefaultRPCPath). Every listener detects each connection's protocol from
   // its first bytes: native, gob, JSON-RPC, GeeRPC's Option and HTTP share one port.

@@ -33,6 +33,25 @@ size_t WorkerCount(const ServerOptions& o) {
   return std::max<size_t>(2, std::thread::hardware_concurrency());
 }
 
+// BorrowedCodec lends a caller's codec to one ServerConn (ServeRequest) without owning or
+// closing it.
+class BorrowedCodec final : public netrpc::ServerCodec {
+ public:
+  explicit BorrowedCodec(netrpc::ServerCodec& codec)
+      : ServerCodec(codec.Connection()), codec_(codec) {}
+  ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
+    return codec_.ReadRequestHeader(in, header);
+  }
+  Error ReadRequestBody(Value body) override { return codec_.ReadRequestBody(body); }
+  Error WriteResponse(const Response& header, ConstValue body, std::string* out) override {
+    return codec_.WriteResponse(header, body, out);
+  }
+  codec::LargeMessages* Large() override { return codec_.Large(); }
+
+ private:
+  netrpc::ServerCodec& codec_;
+};
+
 }  // namespace
 
 class Server::Impl {
@@ -111,6 +130,23 @@ class Server::Impl {
   }
 
   transport::EventLoop& Loop() { return loop_; }
+
+  Error ServeRequest(netrpc::ServerCodec& codec) {
+    auto connection = codec.Connection().Impl();
+    if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeRequest: no connection");
+    if (loop_.InLoopThread() || transport::DefaultLoop().InLoopThread()) {
+      return Error(ErrorCode::kUsage, "ServeRequest: blocking on netrpc's loop would deadlock");
+    }
+    auto served = std::make_shared<std::promise<void>>();
+    auto ended = served->get_future();
+    auto stream = std::make_shared<transport::Stream>(std::move(connection));
+    auto conn = std::make_shared<server::ServerConn>(
+        ctx_, stream, std::make_unique<BorrowedCodec>(codec),
+        [served](server::ServerConn*) { served->set_value(); });
+    asio::co_spawn(stream->GetStrand(), conn->RunOne(), asio::detached);
+    ended.wait();
+    return conn->OneError();
+  }
 
   void Shutdown() {
     std::vector<std::shared_ptr<server::ServerConn>> conns;
@@ -251,6 +287,8 @@ Error Server::ServeCodec(std::unique_ptr<netrpc::ServerCodec> codec) {
   auto connection = codec->Connection().Impl();
   return impl_->ServeConn(std::move(connection), std::move(codec));
 }
+Error Server::ServeRequest(netrpc::ServerCodec& codec) { return impl_->ServeRequest(codec); }
+
 Error Server::Accept(Listener listener) {
   if (!listener) return Error(ErrorCode::kUsage, "accept: no listener");
   if (impl_->Loop().InLoopThread()) {

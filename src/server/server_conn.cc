@@ -41,6 +41,35 @@ asio::awaitable<void> ServerConn::Run() {
   ReadingDone();
 }
 
+asio::awaitable<void> ServerConn::RunOne() {
+  auto self = shared_from_this();
+  keep_open_ = true;
+  auto& buffer = stream_->Buffer();
+  for (;;) {
+    ReadResult r = codec_->ReadRequestHeader(buffer.Data(), &header_);
+    if (r.error) {
+      one_error_ = r.error;
+      break;
+    }
+    if (r.consumed > 0) {
+      Dispatch(header_);
+      buffer.Consume(r.consumed);
+      break;
+    }
+    if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kMaxFrameOverhead) {
+      one_error_ =
+          Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
+                                          std::to_string(ctx_.limits.max_message_bytes) + " bytes");
+      break;
+    }
+    if (Error err = co_await stream_->ReadMore()) {
+      one_error_ = err;
+      break;
+    }
+  }
+  ReadingDone();
+}
+
 ReadResult ServerConn::OnMessage(std::string_view in) {
   ReadResult r = codec_->ReadRequestHeader(in, &header_);
   if (r.consumed > 0) Dispatch(header_);
@@ -297,6 +326,11 @@ void ServerConn::ReadingDone() {
 void ServerConn::CloseWhenFlushed() {
   if (closing_.exchange(true)) return;
   stream_->WhenFlushed([self = shared_from_this()] {
+    if (self->keep_open_) {  // ServeRequest: the next request's first bytes go back
+      self->stream_->GetConnection()->Unread(self->stream_->Buffer().Data());
+      if (self->on_closed_) self->on_closed_(self.get());
+      return;
+    }
     if (self->codec_) self->codec_->Close();
     if (!self->draining_.load()) {  // the peer left or broke the protocol: close at once
       self->stream_->Close();

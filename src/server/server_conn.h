@@ -39,6 +39,11 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
 
   // Run reads and serves requests until the connection ends; spawn it on the stream's strand.
   boost::asio::awaitable<void> Run();
+  // RunOne serves one request with the given codec and leaves the connection open, with the
+  // bytes read past that request given back to it (Go's ServeRequest); on_closed runs once
+  // the reply is written. OneError is why no request was served, if none was.
+  boost::asio::awaitable<void> RunOne();
+  Error OneError() const { return one_error_; }
   // Drain stops reading new requests; the calls in flight finish and then the conn closes.
   void Drain();
   void ForceClose();
@@ -89,6 +94,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
+  bool keep_open_ = false;             // RunOne: the connection stays the caller's
+  Error one_error_;                    // RunOne's outcome, read after on_closed
   static constexpr std::chrono::milliseconds kLinger{1000};
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.

@@ -351,3 +351,34 @@ TEST(Seams, ShutdownEndsAcceptAndRefusesLaterListens) {
 }
 
 }  // namespace
+
+namespace {
+
+// Go's ServeRequest: one request at a time, synchronously, with the codec left open; a second
+// request that arrived in the same read as the first is served by the next call.
+TEST(Seams, ServeRequestServesOneRequestAndKeepsTheRest) {
+  netrpc::Server server;
+  ASSERT_FALSE(server.RegisterFunc("Math.Square", [](int64_t x, int64_t* y) {
+    *y = x * x;
+    return netrpc::Error{};
+  }));
+  auto [client_end, server_end] = netrpc::Pipe();
+  LineServerCodec codec(server_end);
+  auto client = netrpc::NewClientWithCodec(std::make_unique<LineClientCodec>(client_end));
+  ASSERT_TRUE(client.ok());
+  int64_t a = 0, b = 0;
+  auto first = (*client)->Go("Math.Square", int64_t{3}, &a);
+  auto second = (*client)->Go("Math.Square", int64_t{4}, &b);
+  ASSERT_FALSE(server.ServeRequest(codec));
+  ASSERT_FALSE(first->Wait());
+  EXPECT_EQ(a, 9);
+  EXPECT_FALSE(second->Done());  // not served yet: ServeRequest served exactly one
+  ASSERT_FALSE(server.ServeRequest(codec));
+  ASSERT_FALSE(second->Wait());
+  EXPECT_EQ(b, 16);
+  EXPECT_EQ(server.NumCalls("Math.Square"), 2u);
+  client_end.Close();
+  EXPECT_EQ(server.ServeRequest(codec).code(), netrpc::ErrorCode::kUnexpectedEof);
+}
+
+}  // namespace

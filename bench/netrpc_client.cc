@@ -27,7 +27,7 @@ struct Slot {
   uint64_t start_ns = 0;
 };
 
-// Connection is one Client; its callbacks all run on the one thread of the shared ClientLoop
+// Connection is one Client; its callbacks all run on the one thread of the shared EventLoop
 // (as raw TCP's client runs one epoll thread), so its histogram and error count need no lock.
 struct Connection {
   std::unique_ptr<Client> client;
@@ -138,7 +138,7 @@ class Load {
 
   const ClientFlags& flags_;
   Window window_;
-  ClientLoop loop_{1};  // declared before the connections: it must outlive their clients
+  EventLoop loop_{1};  // declared before the connections: it must outlive their clients
   std::vector<Connection> connections_;
   std::atomic<int> outstanding_{0};
 };

@@ -22,6 +22,10 @@
 // finds exported methods. Each must have a handler shape (see Server::Register).
 #define NETRPC_SERVICE(T, ...) NETRPC_STRUCT(T, __VA_ARGS__)
 
+namespace boost::asio {
+class io_context;  // a user's, for EventLoop; netrpc.h itself includes no Asio
+}
+
 namespace netrpc {
 
 using namespace std::chrono_literals;
@@ -42,7 +46,37 @@ enum class Dispatch : uint8_t {
   kInline,  // on the connection's I/O thread: fastest, for handlers that never block
 };
 
+namespace detail {
+class ClientCore;
+struct LoopAccess;
+}  // namespace detail
+
+// EventLoop is where servers and clients do their I/O: a pool of netrpc's threads, or a
+// user's Asio io_context, run by the user's own threads (then an Asio program needs none of
+// netrpc's). Servers (ServerOptions::loop) and clients (DialOptions::loop) may share one;
+// without one, each runs threads of its own. Sixteen clients on one loop cost one thread, not
+// sixteen, and their Go and AsyncCall completions run there. A loop must outlive what runs on
+// it, and nothing may block on its threads: Wait, Dial and ServeRequest there return kUsage
+// errors instead of deadlocking (so on a user's io_context, dial from another thread or with
+// AsyncDial, netrpc/asio.h). Destroying a loop of netrpc's threads stops them; a user's
+// io_context is never stopped by netrpc.
+class EventLoop {
+ public:
+  explicit EventLoop(size_t threads = 1);
+  explicit EventLoop(boost::asio::io_context& io);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+ private:
+  friend struct detail::LoopAccess;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 struct ServerOptions {
+  // loop, if set, runs the server's I/O there (and io_threads is unused).
+  EventLoop* loop = nullptr;
   size_t io_threads = 1;
   size_t worker_threads = 0;             // 0: one per core, at least 2
   size_t max_message_bytes = 64u << 20;  // a larger request closes its connection
@@ -144,28 +178,6 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-namespace detail {
-class ClientCore;
-}
-
-// ClientLoop is a pool of I/O threads that clients share when dialed with DialOptions::loop;
-// without one, each Client runs an I/O thread of its own. Sixteen connections then cost one
-// thread, not sixteen, and a Go or AsyncCall completion runs on the pool. A ClientLoop must
-// outlive the clients dialed with it, and nothing may block on its threads (Wait and Dial
-// there return kUsage errors instead of deadlocking).
-class ClientLoop {
- public:
-  explicit ClientLoop(size_t threads = 1);
-  ~ClientLoop();  // stops the threads
-  ClientLoop(const ClientLoop&) = delete;
-  ClientLoop& operator=(const ClientLoop&) = delete;
-
- private:
-  friend class detail::ClientCore;
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
-};
-
 struct DialOptions {
   Protocol protocol = Protocol::kNative;
   // gee_option opens the connection with GeeRPC's JSON Option
@@ -178,8 +190,8 @@ struct DialOptions {
   // A call made while this much is already waiting to be sent (a server that stopped
   // reading) fails at once with kTooLarge instead of growing the queue without end.
   size_t max_queued_request_bytes = 64u << 20;
-  // loop, if set, runs this client's I/O on a shared ClientLoop instead of a thread of its own.
-  ClientLoop* loop = nullptr;
+  // loop, if set, runs this client's I/O on a shared EventLoop instead of a thread of its own.
+  EventLoop* loop = nullptr;
 };
 
 struct CallOptions {

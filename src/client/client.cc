@@ -60,20 +60,12 @@ asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view pa
 
 }  // namespace detail
 
-struct ClientLoop::Impl {
-  explicit Impl(size_t threads) : loop(threads) {}
-  transport::EventLoop loop;
-};
-
-ClientLoop::ClientLoop(size_t threads) : impl_(std::make_unique<Impl>(threads)) {}
-ClientLoop::~ClientLoop() = default;
-
 namespace detail {
 
 ClientCore::ClientCore(DialOptions options)
     : options_(options),
       own_loop_(options.loop ? nullptr : std::make_unique<transport::EventLoop>(1)),
-      loop_(options.loop ? &options.loop->impl_->loop : own_loop_.get()),
+      loop_(options.loop ? &LoopAccess::Of(*options.loop) : own_loop_.get()),
       timer_(std::make_unique<Timer>(asio::make_strand(loop_->Context()))) {
   limits_.max_message_bytes = options.max_message_bytes;
   limits_.max_depth = options.max_depth;
@@ -106,7 +98,7 @@ void ClientCore::Shutdown() {
 Error ClientCore::Connect(std::string_view network, std::string_view address,
                           std::string_view http_path) {
   if (loop_->InLoopThread()) {
-    return Error(ErrorCode::kUsage, "netrpc: Dial on a ClientLoop thread would deadlock");
+    return Error(ErrorCode::kUsage, "netrpc: Dial on its EventLoop's thread would deadlock");
   }
   auto ex = loop_->Context().get_executor();
   std::string where(address);

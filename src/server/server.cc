@@ -57,7 +57,11 @@ class BorrowedCodec final : public netrpc::ServerCodec {
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options)
-      : options_(options), loop_(options.io_threads), workers_(WorkerCount(options)) {
+      : options_(options),
+        own_loop_(options.loop ? nullptr
+                               : std::make_unique<transport::EventLoop>(options.io_threads)),
+        loop_(options.loop ? &detail::LoopAccess::Of(*options.loop) : own_loop_.get()),
+        workers_(WorkerCount(options)) {
     ctx_.services = &services_;
     ctx_.workers = workers_.get_executor();
     ctx_.limits.max_message_bytes = options.max_message_bytes;
@@ -66,7 +70,7 @@ class Server::Impl {
     ctx_.max_queued_reply_bytes = options.max_queued_reply_bytes;
     ctx_.handler_timeout = options.handler_timeout;
     if (options.idle_timeout.count() > 0) {
-      sweeper_ = std::make_unique<asio::steady_timer>(loop_.Context());
+      sweeper_ = std::make_unique<asio::steady_timer>(loop_->Context());
       ArmIdleSweep();
     }
   }
@@ -82,12 +86,12 @@ class Server::Impl {
       cv_.wait(lock, [&] { return conns_.empty(); });
     }
     workers_.join();
-    loop_.Stop();
+    loop_->Stop();
     sweeper_.reset();  // before the io_context it was made on
   }
 
   Error Listen(std::string_view network, std::string_view address) {
-    auto listener = transport::Listen(loop_.Context().get_executor(), network, address);
+    auto listener = transport::Listen(loop_->Context().get_executor(), network, address);
     if (!listener.ok()) return listener.error();
     return Serve(std::move(*listener), nullptr, "listen");
   }
@@ -106,7 +110,7 @@ class Server::Impl {
       listeners_.push_back(listener);
       ++accept_loops_;
     }
-    asio::co_spawn(loop_.Context(), AcceptLoop(std::move(listener), std::move(done)),
+    asio::co_spawn(loop_->Context(), AcceptLoop(std::move(listener), std::move(done)),
                    asio::detached);
     return {};
   }
@@ -129,12 +133,12 @@ class Server::Impl {
     return Start(std::move(connection), std::move(codec));
   }
 
-  transport::EventLoop& Loop() { return loop_; }
+  transport::EventLoop& Loop() { return *loop_; }
 
   Error ServeRequest(netrpc::ServerCodec& codec) {
     auto connection = codec.Connection().Impl();
     if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeRequest: no connection");
-    if (loop_.InLoopThread() || transport::DefaultLoop().InLoopThread()) {
+    if (loop_->InLoopThread() || transport::DefaultLoop().InLoopThread()) {
       return Error(ErrorCode::kUsage, "ServeRequest: blocking on netrpc's loop would deadlock");
     }
     auto served = std::make_shared<std::promise<void>>();
@@ -180,7 +184,7 @@ class Server::Impl {
   asio::awaitable<void> AcceptLoop(std::shared_ptr<transport::Listener> listener,
                                    std::shared_ptr<std::promise<void>> done) {
     for (;;) {
-      auto accepted = co_await listener->Accept(loop_.Context().get_executor());
+      auto accepted = co_await listener->Accept(loop_->Context().get_executor());
       if (!accepted.ok()) break;  // closed: by Shutdown, or by its owner
       Start(std::move(*accepted), nullptr);
     }
@@ -238,7 +242,8 @@ class Server::Impl {
 
   ServerOptions options_;
   server::ServerContext ctx_;
-  transport::EventLoop loop_;
+  std::unique_ptr<transport::EventLoop> own_loop_;  // unless ServerOptions::loop is given
+  transport::EventLoop* loop_;
   asio::thread_pool workers_;
   std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
   mutable std::mutex mu_;                        // guards everything below

@@ -260,11 +260,11 @@ TEST(Client, WaitFromCallbackIsRefusedNotDeadlocked) {
   EXPECT_EQ(inner_err.get_future().get().code(), netrpc::ErrorCode::kUsage);
 }
 
-// Many clients on one shared ClientLoop of two threads: every reply right, deadlines, Cancel
+// Many clients on one shared EventLoop of two threads: every reply right, deadlines, Cancel
 // and Close as with a thread per client, and the loop outlives them cleanly.
-TEST(Client, ClientsShareAClientLoop) {
+TEST(Client, ClientsShareAEventLoop) {
   TestServer s;
-  netrpc::ClientLoop loop(2);
+  netrpc::EventLoop loop(2);
   std::vector<std::unique_ptr<netrpc::Client>> clients;
   for (int i = 0; i < 8; ++i) clients.push_back(MustDial(s.Address(), {.loop = &loop}));
   constexpr int kCalls = 200;
@@ -306,9 +306,9 @@ TEST(Client, ClientsShareAClientLoop) {
   clients.clear();  // before the loop, which must outlive them
 }
 
-TEST(Client, BlockingOnAClientLoopThreadIsRefused) {
+TEST(Client, BlockingOnAEventLoopThreadIsRefused) {
   TestServer s;
-  netrpc::ClientLoop loop;
+  netrpc::EventLoop loop;
   auto client = MustDial(s.Address(), {.loop = &loop});
   std::promise<std::pair<netrpc::Error, netrpc::Error>> inner;
   int64_t a = 0, b = 0;

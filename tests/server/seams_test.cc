@@ -5,6 +5,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <charconv>
 #include <filesystem>
 #include <future>
@@ -379,6 +384,60 @@ TEST(Seams, ServeRequestServesOneRequestAndKeepsTheRest) {
   EXPECT_EQ(server.NumCalls("Math.Square"), 2u);
   client_end.Close();
   EXPECT_EQ(server.ServeRequest(codec).code(), netrpc::ErrorCode::kUnexpectedEof);
+}
+
+}  // namespace
+
+namespace {
+
+// An Asio program runs netrpc on its own io_context: server and client I/O, and inline
+// handlers, all on the one thread that runs it; netrpc leaves nothing behind on it.
+TEST(Seams, ServerAndClientRunOnOneUserIoContextThread) {
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  std::thread runner([&] { io.run(); });
+  {
+    netrpc::EventLoop loop(io);
+    std::atomic<std::thread::id> handler_thread;
+    netrpc::Server server({.loop = &loop});
+    ASSERT_FALSE(server.RegisterFunc("Math.Square",
+                                     [&](int64_t x, int64_t* y) {
+                                       handler_thread = std::this_thread::get_id();
+                                       *y = x * x;
+                                       return netrpc::Error{};
+                                     },
+                                     {.dispatch = netrpc::Dispatch::kInline}));
+    ASSERT_FALSE(server.Listen("tcp", "127.0.0.1:0"));
+    auto client = netrpc::Dial("tcp", server.Address(), {.loop = &loop});
+    ASSERT_TRUE(client.ok()) << client.error().message();
+    int64_t y = 0;
+    std::promise<std::thread::id> completed_on;
+    (*client)->Go("Math.Square", int64_t{7}, &y, {},
+                  [&](netrpc::Call&) { completed_on.set_value(std::this_thread::get_id()); });
+    EXPECT_EQ(completed_on.get_future().get(), runner.get_id());
+    EXPECT_EQ(handler_thread.load(), runner.get_id());
+    EXPECT_EQ(y, 49);
+    // A coroutine on the user's io_context awaits a call without blocking its thread.
+    std::promise<int64_t> awaited;
+    boost::asio::co_spawn(
+        io,
+        [&]() -> boost::asio::awaitable<void> {
+          int64_t z = 0;
+          netrpc::Error err = co_await (*client)->AsyncCall("Math.Square", int64_t{9}, &z);
+          awaited.set_value(err ? -1 : z);
+        },
+        boost::asio::detached);
+    EXPECT_EQ(awaited.get_future().get(), 81);
+    // Blocking there would deadlock: refused.
+    std::promise<netrpc::Error> blocked;
+    boost::asio::post(io, [&] {
+      int64_t unused = 0;
+      blocked.set_value((*client)->Call("Math.Square", int64_t{1}, &unused));
+    });
+    EXPECT_EQ(blocked.get_future().get().code(), netrpc::ErrorCode::kUsage);
+  }
+  work.reset();
+  runner.join();  // returns only if netrpc left no work on the user's io_context
 }
 
 }  // namespace

@@ -40,13 +40,13 @@ RunResult RunWithStagedTails(const uint8_t* data, size_t size, size_t step) {
       continue;
     }
     if (!tried) {
-      size_t whole = codec->Large()->PeekResponse(in, &header);
+      size_t whole = codec->Large()->LargeResponseHeader(in, &header);
       if (whole != 0) {
         tried = true;
         if (whole <= in.size()) __builtin_trap();  // only messages still arriving
         Value v = header.error.empty() ? body.For(PickBody(header.seq)) : Value{};
         TailPlan plan;
-        if (v.object != nullptr && codec->Large()->PlanResponseTail(in, v.type, &plan)) {
+        if (v.object != nullptr && codec->Large()->LargeResponseTail(in, v.type, &plan)) {
           if (plan.have > in.size() || plan.size - plan.have != whole - in.size()) {
             __builtin_trap();  // the tail is exactly what is missing
           }
@@ -64,7 +64,7 @@ RunResult RunWithStagedTails(const uint8_t* data, size_t size, size_t step) {
           ev.method = header.service_method;
           ev.seq = header.seq;
           ev.header_error = header.error;
-          ev.error = codec->Large()->ReadResponseStaged(in, v, staged);
+          ev.error = codec->Large()->LargeResponseBody(in, v, staged);
           if (ev.error) __builtin_trap();  // a plan that holds decodes
           ev.body = Canon(v);
           res.events.push_back(std::move(ev));

@@ -40,13 +40,13 @@ RunResult RunWithTails(const uint8_t* data, size_t size, size_t step) {
       continue;
     }
     if (!tried) {
-      size_t whole = codec->Large()->PeekRequest(in, &header);
+      size_t whole = codec->Large()->LargeRequestHeader(in, &header);
       if (whole != 0) {
         tried = true;
         if (whole <= in.size()) __builtin_trap();  // only messages still arriving
         Value v = body.For(PickBody(header.seq));
         Tail tail;
-        ReadResult p = v.object ? codec->Large()->ReadRequestPrefix(in, v, &tail) : ReadResult{};
+        ReadResult p = v.object ? codec->Large()->LargeRequestBody(in, v, &tail) : ReadResult{};
         if (p.error) __builtin_trap();  // a refusal is never an error
         if (p.consumed != 0) {
           if (p.consumed != in.size() || tail.Missing() != whole - in.size()) __builtin_trap();

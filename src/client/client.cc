@@ -230,8 +230,8 @@ transport::MessageSink::Large ClientCore::BeginLarge(transport::ReadBuffer& buff
                                                      codec::Tail** tail) {
   constexpr size_t kMinLarge = 256 * 1024;  // below it, buffering and copying costs less
   if (large_ == nullptr) return Large::kNo;
-  StagedReply& staged = staged_;
-  size_t size = large_->PeekResponse(buffer.Data(), &staged.header);
+  LargeReply& staged = large_reply_;
+  size_t size = large_->LargeResponseHeader(buffer.Data(), &staged.header);
   if (size == 0) return Large::kNotYet;  // look again after the next read
   if (size < kMinLarge || !staged.header.error.empty()) return Large::kNo;
   const TypeInfo* type = nullptr;
@@ -242,7 +242,7 @@ transport::MessageSink::Large ClientCore::BeginLarge(transport::ReadBuffer& buff
     type = call->reply_.type;
   }
   codec::TailPlan plan;
-  if (!large_->PlanResponseTail(buffer.Data(), type, &plan)) return Large::kNo;
+  if (!large_->LargeResponseTail(buffer.Data(), type, &plan)) return Large::kNo;
   std::string_view in = buffer.Data();
   std::string_view first = in.substr(in.size() - plan.have);
   if (plan.kind == Kind::kBytes) {
@@ -255,7 +255,7 @@ transport::MessageSink::Large ClientCore::BeginLarge(transport::ReadBuffer& buff
 }
 
 void ClientCore::FinishLarge() {
-  StagedReply& staged = staged_;
+  LargeReply& staged = large_reply_;
   std::shared_ptr<Call> call;
   {
     std::lock_guard lock(mu_);
@@ -263,7 +263,7 @@ void ClientCore::FinishLarge() {
   }
   auto& buffer = stream_->Buffer();
   Error body_err =
-      large_->ReadResponseStaged(buffer.Data(), call ? call->reply_ : Value{}, staged.tail.object);
+      large_->LargeResponseBody(buffer.Data(), call ? call->reply_ : Value{}, staged.tail.object);
   buffer.Consume(buffer.Size());  // all of it was this message's start
   staged.tail = {};
   Bytes().swap(staged.bytes);  // a staged value that was not swapped in goes now

@@ -60,7 +60,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   // A large reply whose last value is a string or byte slice: BeginLarge stages it (no I/O,
   // so the usual path pays no coroutine for the check), the loop reads the staged value
   // from the connection, FinishLarge hands it to the call if the call is still waiting.
-  struct StagedReply {
+  struct LargeReply {
     Response header;
     Bytes bytes;
     std::string string;
@@ -80,8 +80,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   bool on_default_loop_ = false;  // set once, in Begin
   std::unique_ptr<ClientCodec> codec_;
   codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
-  Response header_;                        // read loop only, as is staged_
-  StagedReply staged_;
+  Response header_;                        // read loop only, as is large_reply_
+  LargeReply large_reply_;
   // The deadline timer runs on a strand of its own (a shared loop may have several threads);
   // it is used only there, and goes before an owned loop's io_context does.
   using Timer = boost::asio::basic_waitable_timer<

@@ -81,21 +81,22 @@ struct TailPlan {
 // string or byte slice has that value read from the connection straight into its
 // destination (a Tail) instead of through the read buffer. A codec offers it only where its
 // framing announces a message's size before its bytes (the native frame does; gob, JSON and
-// msgpack do not). Same threading contract as the codec it belongs to.
+// msgpack do not). A message's header is parsed once, by the Large*Header call; the calls
+// after it on the same message use that parse. Same threading contract as the codec.
 class LargeMessages {
  public:
   virtual ~LargeMessages() = default;
 
-  // Server side. PeekRequest parses the header of a request at the start of `in` that has
-  // not all arrived, consuming nothing; it returns the message's size in bytes, or 0 when the
-  // header is not complete yet.
-  virtual size_t PeekRequest(std::string_view in, Request* header) = 0;
-  // ReadRequestPrefix then decodes that message's body from the part in `in`, if all that is
+  // Server side. LargeRequestHeader parses the header of a request at the start of `in` that
+  // has not all arrived, consuming nothing; it returns the message's size in bytes, or 0 when
+  // the header is not complete yet.
+  virtual size_t LargeRequestHeader(std::string_view in, Request* header) = 0;
+  // LargeRequestBody then decodes that message's body from the part in `in`, if all that is
   // missing is the end of a string or byte slice that ends the message: that value is sized
   // and filled as far as `in` goes, *tail is the rest of it, and the message counts as read
   // (consumed == in.size()). Otherwise it returns NeedMore or an error with nothing consumed
   // and the stream unchanged; only body was written, and the caller discards it.
-  virtual ReadResult ReadRequestPrefix(std::string_view in, Value body, Tail* tail) = 0;
+  virtual ReadResult LargeRequestBody(std::string_view in, Value body, Tail* tail) = 0;
   // WriteResponse is ServerCodec::WriteResponse that may list large strings and byte slices
   // of body in *borrowed instead of copying them; the caller keeps body alive until sent.
   virtual Error WriteResponse(const Response& header, ConstValue body, std::string* out,
@@ -103,16 +104,16 @@ class LargeMessages {
 
   // Client side. The reply belongs to the caller until the call is taken from the pending
   // table, so nothing is decoded into it before the whole message is there; the tail is
-  // staged instead. PeekResponse is PeekRequest's twin.
-  virtual size_t PeekResponse(std::string_view in, Response* header) = 0;
-  // PlanResponseTail checks, writing nothing, that the body of that message would decode as
+  // staged instead. LargeResponseHeader is LargeRequestHeader's twin.
+  virtual size_t LargeResponseHeader(std::string_view in, Response* header) = 0;
+  // LargeResponseTail checks, writing nothing, that the body of that message would decode as
   // `type` with only the end of its last value, a string or byte slice, missing.
-  virtual bool PlanResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) = 0;
-  // ReadResponseStaged reads that message: `in` is what arrived before the tail was staged,
+  virtual bool LargeResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) = 0;
+  // LargeResponseBody reads that message: `in` is what arrived before the tail was staged,
   // *staged (a std::string or Bytes, per the plan) the tail value whole, which is swapped
   // into body; a null body.object skips the body. The message then counts as read, all of
   // `in` with it, even when the body fails to decode (as with ReadResponseBody).
-  virtual Error ReadResponseStaged(std::string_view in, Value body, void* staged) = 0;
+  virtual Error LargeResponseBody(std::string_view in, Value body, void* staged) = 0;
 };
 
 }  // namespace netrpc::codec

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "codec/native_value.h"
@@ -116,6 +117,15 @@ class FrameWriter {
   size_t borrowed_before_ = 0;
 };
 
+// LargeHeader is what a Large*Header call parsed of a message that has not all arrived, so
+// that the calls after it on the same message do not parse its header again.
+struct LargeHeader {
+  size_t whole = 0;      // the frame's payload size; 0: nothing parsed
+  size_t body_at = 0;    // where the body starts in the payload
+  bool interns = false;  // a request that introduces a method id, committed once it is read
+  std::string name;      // that method's name
+};
+
 class NativeServerCodec final : public ServerCodec, public LargeMessages {
  public:
   NativeServerCodec(const Limits& limits, Conn conn)
@@ -127,30 +137,31 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
+    large_.whole = 0;  // a large header looked at before is this message's, and now stale
     size_t body_at = 0;
     if (Error err = ParseHeader(payload, header, true, &body_at)) return {0, err};
     body_ = payload.substr(body_at);
     return r;
   }
 
-  size_t PeekRequest(std::string_view in, Request* header) override {
+  size_t LargeRequestHeader(std::string_view in, Request* header) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
-    size_t body_at = 0;
-    if (whole == 0 || ParseHeader(part, header, false, &body_at)) return 0;
+    large_ = {};
+    if (whole == 0 || ParseHeader(part, header, false, &large_.body_at, &large_.interns)) return 0;
+    large_.whole = whole;
+    if (large_.interns) large_.name = header->service_method;
     return in.size() - part.size() + whole;
   }
 
-  ReadResult ReadRequestPrefix(std::string_view in, Value body, Tail* tail) override {
+  ReadResult LargeRequestBody(std::string_view in, Value body, Tail* tail) override {
     std::string_view part;
-    size_t whole = frames_.Partial(in, &part);
-    Request header;
-    size_t body_at = 0;
-    if (whole == 0 || ParseHeader(part, &header, false, &body_at)) return {};
+    if (large_.whole == 0 || frames_.Partial(in, &part) != large_.whole) return {};
     *tail = {};
-    NativeReader reader(part.substr(body_at), whole - body_at, tail, limits_);
+    NativeReader reader(part.substr(large_.body_at), large_.whole - large_.body_at, tail, limits_);
     if (reader.ReadValue(body) || tail->object == nullptr) return {};
-    ParseHeader(part, &header, true, &body_at);  // now it counts: remember an interned name
+    if (large_.interns) names_.push_back(std::move(large_.name));  // now the name counts
+    large_ = {};
     frames_.Skip();
     return {in.size(), {}};
   }
@@ -162,9 +173,9 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
   }
 
   // The client's half of the capability has no use on a server.
-  size_t PeekResponse(std::string_view, Response*) override { return 0; }
-  bool PlanResponseTail(std::string_view, const TypeInfo*, TailPlan*) override { return false; }
-  Error ReadResponseStaged(std::string_view, Value, void*) override {
+  size_t LargeResponseHeader(std::string_view, Response*) override { return 0; }
+  bool LargeResponseTail(std::string_view, const TypeInfo*, TailPlan*) override { return false; }
+  Error LargeResponseBody(std::string_view, Value, void*) override {
     return Malformed("not a client");
   }
 
@@ -185,7 +196,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
  private:
   // ParseHeader reads a request's header from the start of its payload; `commit` makes a
   // newly interned method name count (a peek must not).
-  Error ParseHeader(std::string_view payload, Request* header, bool commit, size_t* body_at) {
+  Error ParseHeader(std::string_view payload, Request* header, bool commit, size_t* body_at,
+                    bool* interns = nullptr) {
     NativeReader reader(payload, limits_);
     std::string_view kind;
     uint64_t tag = 0;
@@ -204,6 +216,7 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
       if (id != 0) {
         if (id != names_.size() + 1 || id > kMaxMethodIds) return Malformed("bad method id");
         if (commit) names_.emplace_back(name);
+        if (interns) *interns = true;
       }
     } else {
       if (id == 0 || id > names_.size()) return Malformed("unknown method id");
@@ -217,6 +230,7 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
   FrameReader frames_;
   std::vector<std::string> names_;  // method id - 1 → "Service.Method"
   std::string_view body_;           // of the request just parsed, inside the caller's buffer
+  LargeHeader large_;               // LargeRequestHeader's parse, for LargeRequestBody
 };
 
 class NativeClientCodec final : public ClientCodec, public LargeMessages {
@@ -226,8 +240,8 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
 
   LargeMessages* Large() override { return this; }
   // The server's half of the capability has no use on a client.
-  size_t PeekRequest(std::string_view, Request*) override { return 0; }
-  ReadResult ReadRequestPrefix(std::string_view, Value, Tail*) override { return {}; }
+  size_t LargeRequestHeader(std::string_view, Request*) override { return 0; }
+  ReadResult LargeRequestBody(std::string_view, Value, Tail*) override { return {}; }
   Error WriteResponse(const Response&, ConstValue, std::string*, Borrowed*) override {
     return Malformed("not a server");
   }
@@ -262,44 +276,42 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
     std::string_view payload;
     ReadResult r = frames_.Next(in, &payload);
     if (r.consumed == 0) return r;
+    large_.whole = 0;  // a large header looked at before is this message's, and now stale
     size_t body_at = 0;
     if (Error err = ParseHeader(payload, header, &body_at)) return {0, err};
     body_ = payload.substr(body_at);
     return r;
   }
 
-  size_t PeekResponse(std::string_view in, Response* header) override {
+  size_t LargeResponseHeader(std::string_view in, Response* header) override {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
-    size_t body_at = 0;
-    if (whole == 0 || ParseHeader(part, header, &body_at)) return 0;
+    large_ = {};
+    if (whole == 0 || ParseHeader(part, header, &large_.body_at)) return 0;
+    if (header->error.empty()) large_.whole = whole;  // an error reply has no tail to read
     return in.size() - part.size() + whole;
   }
 
-  bool PlanResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) override {
+  bool LargeResponseTail(std::string_view in, const TypeInfo* type, TailPlan* plan) override {
     std::string_view part;
-    size_t whole = frames_.Partial(in, &part);
-    Response header;
-    size_t body_at = 0;
-    if (whole == 0 || ParseHeader(part, &header, &body_at) || !header.error.empty()) return false;
+    if (large_.whole == 0 || frames_.Partial(in, &part) != large_.whole) return false;
     Tail unused;
-    NativeReader reader(part.substr(body_at), whole - body_at, &unused, limits_);
+    NativeReader reader(part.substr(large_.body_at), large_.whole - large_.body_at, &unused,
+                        limits_);
     *plan = {};
     return reader.PlanTail(type, plan);
   }
 
-  Error ReadResponseStaged(std::string_view in, Value body, void* staged) override {
+  Error LargeResponseBody(std::string_view in, Value body, void* staged) override {
     std::string_view part;
-    size_t whole = frames_.Partial(in, &part);
-    frames_.Skip();  // the message counts as read, whatever its body holds
-    Response header;
-    size_t body_at = 0;
-    if (whole == 0 || ParseHeader(part, &header, &body_at)) {
+    LargeHeader large = std::exchange(large_, {});
+    if (large.whole == 0 || frames_.Partial(in, &part) != large.whole) {
       return Malformed("staged response without its start");
     }
+    frames_.Skip();  // the message counts as read, whatever its body holds
     if (body.object == nullptr) return {};
     Tail taken;
-    NativeReader reader(part.substr(body_at), whole - body_at, &taken, limits_);
+    NativeReader reader(part.substr(large.body_at), large.whole - large.body_at, &taken, limits_);
     reader.SetStaged(staged);
     if (Error err = reader.ReadValue(body)) return err;
     if (taken.object == nullptr) return Malformed("staged value not where planned");
@@ -332,6 +344,7 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
   bool preamble_sent_ = false;
   std::unordered_map<std::string, uint64_t> ids_;
   std::string_view body_;
+  LargeHeader large_;  // LargeResponseHeader's parse, for LargeResponseTail and -Body
 };
 
 }  // namespace

@@ -137,14 +137,14 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
   constexpr size_t kMinLarge = 256 * 1024;
   if (large_ == nullptr) return Large::kNo;
   LargeRequest& large = large_request_;
-  size_t size = large_->PeekRequest(buffer.Data(), &large.header);
+  size_t size = large_->LargeRequestHeader(buffer.Data(), &large.header);
   if (size == 0) return Large::kNotYet;  // look again after the next read
   if (size < kMinLarge) return Large::kNo;
   Error lookup_err;
   large.method = FindMethod(large.header.service_method, &lookup_err);
   if (large.method == nullptr) return Large::kNo;  // the usual path answers unknown methods
   large.slot = large.method->stub.new_slot();
-  ReadResult r = large_->ReadRequestPrefix(
+  ReadResult r = large_->LargeRequestBody(
       buffer.Data(), {large.method->stub.args_type, large.slot->args}, &large.tail);
   if (r.consumed == 0) {  // not a tail read: buffer it all after all
     large.slot.reset();

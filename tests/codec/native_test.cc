@@ -352,14 +352,14 @@ TEST(NativeFrame, LargeRequestReadsItsTailInPlace) {
   netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 70000);
   ASSERT_TRUE(server->ReadRequestHeader(part, &h).NeedMore());
-  EXPECT_EQ(server->Large()->PeekRequest(part.substr(0, 8), &h),
+  EXPECT_EQ(server->Large()->LargeRequestHeader(part.substr(0, 8), &h),
             0u);  // the header is not there yet
-  ASSERT_EQ(server->Large()->PeekRequest(part, &h), first_size);
+  ASSERT_EQ(server->Large()->LargeRequestHeader(part, &h), first_size);
   EXPECT_EQ(h.service_method, "Echo.Echo");
   EXPECT_EQ(h.seq, 1u);
   Bytes got;
   netrpc::codec::Tail tail;
-  auto r = server->Large()->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail);
+  auto r = server->Large()->LargeRequestBody(part, {TypeOf<Bytes>(), &got}, &tail);
   ASSERT_EQ(r.consumed, part.size());
   ASSERT_EQ(got.size(), big.size());
   ASSERT_EQ(tail.Missing(), first_size - part.size());
@@ -384,11 +384,11 @@ TEST(NativeFrame, LargeRequestReadsItsTailInPlace) {
   // Decoded as a type whose last value does not reach the end: refused, with nothing
   // changed, and the whole message reads as usual once it is there.
   rest.remove_prefix(r.consumed);
-  ASSERT_EQ(server->Large()->PeekRequest(rest.substr(0, 1000), &h), rest.size());
+  ASSERT_EQ(server->Large()->LargeRequestHeader(rest.substr(0, 1000), &h), rest.size());
   std::vector<std::string> strings;
   EXPECT_EQ(server->Large()
-                ->ReadRequestPrefix(rest.substr(0, 1000),
-                                    {TypeOf<std::vector<std::string>>(), &strings}, &tail)
+                ->LargeRequestBody(rest.substr(0, 1000),
+                                   {TypeOf<std::vector<std::string>>(), &strings}, &tail)
                 .consumed,
             0u);
   r = server->ReadRequestHeader(rest, &h);
@@ -409,10 +409,10 @@ TEST(NativeFrame, AnnouncedTailGrowsOnlyAsItArrives) {
   auto server = netrpc::codec::NewNativeServerCodec({});
   netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 1000);
-  ASSERT_EQ(server->Large()->PeekRequest(part, &h), wire.size());
+  ASSERT_EQ(server->Large()->LargeRequestHeader(part, &h), wire.size());
   Bytes got;
   netrpc::codec::Tail tail;
-  ASSERT_EQ(server->Large()->ReadRequestPrefix(part, {TypeOf<Bytes>(), &got}, &tail).consumed,
+  ASSERT_EQ(server->Large()->LargeRequestBody(part, {TypeOf<Bytes>(), &got}, &tail).consumed,
             part.size());
   EXPECT_EQ(got.size(), netrpc::codec::Tail::kFirstGrant);
   size_t at = part.size(), largest_step = 0;
@@ -441,11 +441,11 @@ TEST(NativeFrame, TailMustEndTheMessage) {
   auto server = netrpc::codec::NewNativeServerCodec({});
   netrpc::Request h;
   std::string_view part = std::string_view(wire).substr(0, 1000);
-  ASSERT_EQ(server->Large()->PeekRequest(part, &h), wire.size());
+  ASSERT_EQ(server->Large()->LargeRequestHeader(part, &h), wire.size());
   Blobs got;
   netrpc::codec::Tail tail;
   // First is cut off but more values follow it: no tail read.
-  EXPECT_EQ(server->Large()->ReadRequestPrefix(part, {TypeOf<Blobs>(), &got}, &tail).consumed, 0u);
+  EXPECT_EQ(server->Large()->LargeRequestBody(part, {TypeOf<Blobs>(), &got}, &tail).consumed, 0u);
   EXPECT_TRUE(server->ReadRequestHeader(part, &h).NeedMore());
   auto r = server->ReadRequestHeader(wire, &h);
   ASSERT_EQ(r.consumed, wire.size());
@@ -476,11 +476,11 @@ TEST(NativeFrame, LargeResponseTailIsStagedThenTaken) {
   auto client = netrpc::codec::NewNativeClientCodec({});
   netrpc::Response h;
   std::string_view part = std::string_view(wire).substr(0, 5000);
-  ASSERT_EQ(client->Large()->PeekResponse(part, &h), one);
+  ASSERT_EQ(client->Large()->LargeResponseHeader(part, &h), one);
   EXPECT_EQ(h.seq, 7u);
   netrpc::codec::TailPlan plan;
-  EXPECT_FALSE(client->Large()->PlanResponseTail(part, TypeOf<Inner>(), &plan));  // wrong shape
-  ASSERT_TRUE(client->Large()->PlanResponseTail(part, TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->LargeResponseTail(part, TypeOf<Inner>(), &plan));  // wrong shape
+  ASSERT_TRUE(client->Large()->LargeResponseTail(part, TypeOf<Labeled>(), &plan));
   EXPECT_EQ(plan.kind, netrpc::Kind::kString);
   EXPECT_EQ(plan.size, sent.Text.size());
   std::string staged(plan.size, '\0');
@@ -488,22 +488,22 @@ TEST(NativeFrame, LargeResponseTailIsStagedThenTaken) {
   std::memcpy(staged.data() + plan.have, wire.data() + part.size(), plan.size - plan.have);
   const char* staged_data = staged.data();
   Labeled got{"old", "old"};
-  ASSERT_FALSE(client->Large()->ReadResponseStaged(part, {TypeOf<Labeled>(), &got}, &staged));
+  ASSERT_FALSE(client->Large()->LargeResponseBody(part, {TypeOf<Labeled>(), &got}, &staged));
   EXPECT_EQ(got, sent);
   EXPECT_EQ(got.Text.data(), staged_data);  // taken, not copied
 
   // The next response follows in step; a dropped call's staged tail is simply skipped.
   std::string_view next = std::string_view(wire).substr(one, 3000);
-  ASSERT_EQ(client->Large()->PeekResponse(next, &h), one);
+  ASSERT_EQ(client->Large()->LargeResponseHeader(next, &h), one);
   EXPECT_EQ(h.seq, 8u);
-  ASSERT_TRUE(client->Large()->PlanResponseTail(next, TypeOf<Labeled>(), &plan));
+  ASSERT_TRUE(client->Large()->LargeResponseTail(next, TypeOf<Labeled>(), &plan));
   std::string dropped(plan.size, 'x');
-  EXPECT_FALSE(client->Large()->ReadResponseStaged(next, {}, &dropped));
+  EXPECT_FALSE(client->Large()->LargeResponseBody(next, {}, &dropped));
 
   // An error response, or a frame that has all arrived, is not planned.
   std::string error_wire;
   ASSERT_FALSE(server->WriteResponse({"S.M", 9, "boom"}, {}, &error_wire));
-  EXPECT_FALSE(client->Large()->PlanResponseTail(error_wire.substr(0, error_wire.size() - 1),
-                                                 TypeOf<Labeled>(), &plan));
-  EXPECT_FALSE(client->Large()->PlanResponseTail(wire.substr(0, one), TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->LargeResponseTail(error_wire.substr(0, error_wire.size() - 1),
+                                                  TypeOf<Labeled>(), &plan));
+  EXPECT_FALSE(client->Large()->LargeResponseTail(wire.substr(0, one), TypeOf<Labeled>(), &plan));
 }

@@ -2,6 +2,7 @@
 // Shared by the server and client tests so that both exercise the same handlers.
 #pragma once
 
+#include <netrpc/asio.h>
 #include <netrpc/netrpc.h>
 
 #include <atomic>

@@ -1,8 +1,8 @@
 // netrpc.h: Go's net/rpc for C++20. Server, Client, Call, Dial: the header a newcomer reads.
 // Describe types with NETRPC_STRUCT and services with NETRPC_SERVICE; errors are values.
+// Coroutines (AsyncCall, coroutine handlers) need netrpc/asio.h as well; this header has no Asio.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -111,7 +111,8 @@ class Server {
   // Register publishes the methods NETRPC_SERVICE named for T as "T.Method". A handler is
   //   netrpc::Error M(const Args&, Reply*)              (net/rpc's shape)
   //   netrpc::Result<Reply> M(const Args&)              (reply by value)
-  //   boost::asio::awaitable<...> of either             (a coroutine, run on the I/O thread)
+  //   boost::asio::awaitable<...> of either             (a coroutine, run on the I/O thread;
+  //                                                      needs #include <netrpc/asio.h>)
   // obj must outlive the server. Errors are net/rpc's: duplicate name, no methods.
   template <class T>
   Error Register(T& obj, RegisterOptions options = {}) {
@@ -257,12 +258,10 @@ class Client {
                  std::move(done));
   }
   // AsyncCall is Call for asio coroutines; cancelling the awaiting operation removes the call.
-  template <class Args, class Reply>
-  boost::asio::awaitable<Error> AsyncCall(std::string_view service_method, const Args& args,
-                                          Reply* reply, CallOptions options = {}) {
-    return Await(
-        Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options, {}));
-  }
+  // It is defined in netrpc/asio.h: `co_await client->AsyncCall(...)` needs that header.
+  template <detail::AsyncCallArgs Args, class Reply>
+  boost::asio::awaitable<Error, boost::asio::any_io_executor> AsyncCall(
+      std::string_view service_method, const Args& args, Reply* reply, CallOptions options = {});
 
   // Close fails every pending call with ErrShutdown and closes the connection. A second
   // Close returns ErrShutdown, as in Go.
@@ -273,7 +272,8 @@ class Client {
  private:
   std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args, Value reply,
                                       CallOptions options, std::function<void(netrpc::Call&)> done);
-  static boost::asio::awaitable<Error> Await(std::shared_ptr<netrpc::Call> call);
+  static boost::asio::awaitable<Error, boost::asio::any_io_executor> Await(
+      std::shared_ptr<netrpc::Call> call);
   std::shared_ptr<detail::ClientCore> core_;
 };
 

@@ -266,7 +266,7 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
         stream_->GetStrand(),
         [self = shared_from_this(), method, slot = std::move(slot),
          watchdog]() mutable -> asio::awaitable<void> {
-          Error err = co_await method->stub.invoke_async(*slot);
+          Error err = co_await (*method->stub.invoke_async)(*slot);
           self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
         },
         asio::detached);

@@ -2,6 +2,7 @@
 // pending call can end: reply, deadline, cancel, Close, and a server that dies.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netrpc/asio.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>

@@ -1,6 +1,7 @@
 // seams_test.cc: a server and clients over every kind of connection (Unix sockets, a listener
 // of the caller's, an in-memory pipe), a codec of the caller's, and faults the pipe injects.
 #include <gtest/gtest.h>
+#include <netrpc/asio.h>
 #include <netrpc/codec.h>
 #include <sys/socket.h>
 #include <unistd.h>

@@ -1,8 +1,8 @@
 // detail/method.h: turns a user's method, function or lambda into a type-erased MethodStub.
 // The signature is checked here, at compile time, with a message that says what is wrong.
+// Coroutine handlers are recognised here but made in netrpc/asio.h, so Asio stays out.
 #pragma once
 
-#include <boost/asio/awaitable.hpp>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -11,6 +11,15 @@
 
 #include "netrpc/describe.h"
 #include "netrpc/error.h"
+
+// Asio's awaitable, declared so that a handler returning one is recognised without including
+// Asio. (netrpc does not support BOOST_ASIO_USE_TS_EXECUTOR_AS_DEFAULT, which makes
+// any_io_executor a typedef.)
+namespace boost::asio {
+class any_io_executor;
+template <typename T, typename Executor>
+class awaitable;
+}  // namespace boost::asio
 
 namespace netrpc::detail {
 
@@ -33,13 +42,40 @@ struct TypedSlot final : CallSlot {
   }
 };
 
+// AsyncInvoker runs a coroutine handler. Its one implementation, AsyncHandler, is in
+// netrpc/asio.h; only code that includes Asio (the server's dispatch) calls it.
+struct AsyncInvoker {
+  virtual ~AsyncInvoker() = default;
+  virtual boost::asio::awaitable<Error, boost::asio::any_io_executor> operator()(
+      CallSlot& slot) = 0;
+};
+template <class S, class F>
+struct AsyncHandler;
+
+// AsioHeader<T>::kIncluded is true once netrpc/asio.h is included: that header specialises
+// AsioHeader<T, true>. T only defers the question to where a coroutine handler or an AsyncCall
+// is used.
+template <class T, bool = true>
+struct AsioHeader {
+  static constexpr bool kIncluded = false;
+};
+// AsyncCallArgs is any type once netrpc/asio.h, which defines Client::AsyncCall, is included;
+// before, it stops the build with a message that names the header (instead of a link error).
+template <class T>
+consteval bool AsyncCallEnabled() {
+  static_assert(AsioHeader<T>::kIncluded, "netrpc: AsyncCall needs #include <netrpc/asio.h>");
+  return true;
+}
+template <class T>
+concept AsyncCallArgs = AsyncCallEnabled<T>();
+
 struct MethodStub {
   std::string name;  // "Multiply"
   const TypeInfo* args_type = nullptr;
   const TypeInfo* reply_type = nullptr;
   std::unique_ptr<CallSlot> (*new_slot)() = nullptr;
-  std::function<Error(CallSlot&)> invoke;                                // plain handlers
-  std::function<boost::asio::awaitable<Error>(CallSlot&)> invoke_async;  // coroutine handlers
+  std::function<Error(CallSlot&)> invoke;      // plain handlers
+  std::unique_ptr<AsyncInvoker> invoke_async;  // coroutine handlers
 };
 
 // Awaited<T> is what co_await on T yields, or T itself; ResultValue<Result<R>> is R.
@@ -121,7 +157,8 @@ constexpr void CheckSignature() {
   static_assert(Signature<Sig>::kValid,
                 "netrpc: a handler must have one of net/rpc's shapes: "
                 "`netrpc::Error M(const Args&, Reply*)`, `netrpc::Result<Reply> M(const Args&)`, "
-                "or either wrapped in boost::asio::awaitable<...> for a coroutine handler");
+                "or either wrapped in boost::asio::awaitable<...> for a coroutine handler "
+                "(with #include <netrpc/asio.h>)");
 }
 
 // Invoke calls fn with the slot's arguments; a handler's exception becomes an Error.
@@ -170,14 +207,11 @@ MethodStub MakeStub(std::string name, F fn) {
     return std::unique_ptr<CallSlot>(new TypedSlot<typename S::Args, typename S::Reply>());
   };
   if constexpr (S::kAsync) {
-    stub.invoke_async =
-        [fn = std::move(fn)](CallSlot& slot) mutable -> boost::asio::awaitable<Error> {
-      try {
-        co_return Store<S>(co_await Invoke<S>(fn, slot), slot);
-      } catch (const std::exception& e) {
-        co_return Error(std::string("handler threw: ") + e.what());
-      }
-    };
+    static_assert(AsioHeader<F>::kIncluded,
+                  "netrpc: coroutine handlers need #include <netrpc/asio.h>");
+    if constexpr (AsioHeader<F>::kIncluded) {
+      stub.invoke_async = std::make_unique<AsyncHandler<S, F>>(std::move(fn));
+    }
   } else {
     stub.invoke = [fn = std::move(fn)](CallSlot& slot) mutable -> Error {
       try {

@@ -4,11 +4,9 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +46,7 @@ enum class Dispatch : uint8_t {
 
 namespace detail {
 class ClientCore;
+struct CallState;  // src/client/call_state.h
 struct LoopAccess;
 }  // namespace detail
 
@@ -170,9 +169,8 @@ class Server {
   // NumCalls is how many calls "Service.Method" has served (net/rpc's numCalls).
   uint64_t NumCalls(std::string_view service_method) const;
 
-  class Impl;
-
  private:
+  class Impl;
   Error AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                    RegisterOptions options);
   Error AddFunc(std::string_view service_method, detail::MethodStub stub, RegisterOptions options);
@@ -201,8 +199,12 @@ struct CallOptions {
 
 // Call is one RPC in flight or done, as Go's rpc.Call. Go returns it; Client::Call waits on it.
 // Exactly one of reply, error, deadline, Cancel, Close and connection loss completes it.
+// Only a Client makes one.
 class Call {
  public:
+  Call(const Call&) = delete;
+  Call& operator=(const Call&) = delete;
+
   const std::string& ServiceMethod() const { return service_method_; }
   // Done reports, without blocking, whether the call has completed.
   bool Done() const;
@@ -214,21 +216,20 @@ class Call {
   // arrives later is discarded. No effect once done.
   void Cancel();
 
-  Call(std::string service_method, Value reply, std::function<void(Call&)> done)
-      : service_method_(std::move(service_method)), reply_(reply), done_(std::move(done)) {}
-
  private:
   friend class detail::ClientCore;
+  // Every Call is a detail::CallState, which adds the lock, the condition variable and the
+  // outcome in the same allocation, so that this header needs neither <mutex> nor a pimpl.
+  friend struct detail::CallState;
+  Call(std::string service_method, Value reply, std::function<void(Call&)> done)
+      : service_method_(std::move(service_method)), reply_(reply), done_(std::move(done)) {}
+  ~Call() = default;
+
   std::string service_method_;
   Value reply_;
   std::function<void(Call&)> done_;
   std::weak_ptr<detail::ClientCore> client_;
   uint64_t seq_ = 0;
-  mutable std::mutex mu_;  // guards finished_, error_, on_finish_
-  std::condition_variable cv_;
-  bool finished_ = false;
-  Error error_;
-  std::function<void(const Error&)> on_finish_;  // resumes an AsyncCall
 };
 
 // Client multiplexes calls on one connection. All methods are safe from any thread. A done
@@ -236,7 +237,6 @@ class Call {
 // and a lost connection, on the caller's thread for Cancel and Close. It must not block.
 class Client {
  public:
-  explicit Client(std::shared_ptr<detail::ClientCore> core);
   ~Client();  // Close()
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -270,6 +270,8 @@ class Client {
   size_t PendingCount() const;
 
  private:
+  friend class detail::ClientCore;  // the only maker of Clients: Dial, NewClient
+  explicit Client(std::shared_ptr<detail::ClientCore> core);
   std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args, Value reply,
                                       CallOptions options, std::function<void(netrpc::Call&)> done);
   static boost::asio::awaitable<Error, boost::asio::any_io_executor> Await(

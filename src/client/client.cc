@@ -287,7 +287,7 @@ void ClientCore::FailAll(const Error& err) {
 std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstValue args,
                                         Value reply, CallOptions options,
                                         std::function<void(Call&)> done) {
-  auto call = std::make_shared<Call>(std::string(service_method), reply, std::move(done));
+  auto call = CallState::New(std::string(service_method), reply, std::move(done));
   call->client_ = weak_from_this();
   auto deadline = options.timeout.count() > 0 ? client::Clock::now() + options.timeout
                                               : client::Clock::time_point::max();
@@ -383,29 +383,31 @@ size_t ClientCore::PendingCount() {
 }
 
 void ClientCore::Complete(Call& call, const Error& err) {
+  CallState& state = CallState::Of(call);
   std::function<void(const Error&)> resume;
   {
-    std::lock_guard lock(call.mu_);
-    call.error_ = err;
-    call.finished_ = true;
-    resume = std::move(call.on_finish_);
+    std::lock_guard lock(state.mu);
+    state.outcome = err;
+    state.finished = true;
+    resume = std::move(state.on_finish);
   }
-  call.cv_.notify_all();
+  state.cv.notify_all();
   if (call.done_) call.done_(call);
   if (resume) resume(err);
 }
 
 Error ClientCore::Wait(Call& call) {
-  std::unique_lock lock(call.mu_);
-  if (!call.finished_) {
+  CallState& state = CallState::Of(call);
+  std::unique_lock lock(state.mu);
+  if (!state.finished) {
     auto core = call.client_.lock();
     if (core && core->InLoopThread()) {
       return Error(ErrorCode::kUsage,
                    "netrpc: Wait on the client's I/O thread would deadlock; use a done callback");
     }
   }
-  call.cv_.wait(lock, [&] { return call.finished_; });
-  return call.error_;
+  state.cv.wait(lock, [&] { return state.finished; });
+  return state.outcome;
 }
 
 // Await is deliberately not a coroutine: it returns async_initiate's awaitable directly. (g++ 12
@@ -424,13 +426,14 @@ asio::awaitable<Error> ClientCore::Await(std::shared_ptr<Call> call) {
         auto resume = [h, ex](const Error& err) {
           asio::post(ex, [h, err]() mutable { (*h)(err); });
         };
-        std::unique_lock lock(call->mu_);
-        if (call->finished_) {
-          Error err = call->error_;
+        CallState& state = CallState::Of(*call);
+        std::unique_lock lock(state.mu);
+        if (state.finished) {
+          Error err = state.outcome;
           lock.unlock();
           resume(err);
         } else {
-          call->on_finish_ = std::move(resume);
+          state.on_finish = std::move(resume);
         }
       },
       asio::use_awaitable);
@@ -440,12 +443,14 @@ asio::awaitable<Error> ClientCore::Await(std::shared_ptr<Call> call) {
 
 // Call's methods ask the client that made it.
 bool Call::Done() const {
-  std::lock_guard lock(mu_);
-  return finished_;
+  const detail::CallState& state = detail::CallState::Of(*this);
+  std::lock_guard lock(state.mu);
+  return state.finished;
 }
 Error Call::error() const {
-  std::lock_guard lock(mu_);
-  return error_;
+  const detail::CallState& state = detail::CallState::Of(*this);
+  std::lock_guard lock(state.mu);
+  return state.outcome;
 }
 Error Call::Wait() { return detail::ClientCore::Wait(*this); }
 void Call::Cancel() {
@@ -472,7 +477,7 @@ Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view 
     core->Shutdown();
     return err;
   }
-  return std::make_unique<Client>(std::move(core));
+  return detail::ClientCore::MakeClient(std::move(core));
 }
 
 Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_view address,
@@ -488,7 +493,7 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
     core->Shutdown();
     return err;
   }
-  return std::make_unique<Client>(std::move(core));
+  return detail::ClientCore::MakeClient(std::move(core));
 }
 
 Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
@@ -497,7 +502,7 @@ Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
     core->Shutdown();
     return err;
   }
-  return std::make_unique<Client>(std::move(core));
+  return detail::ClientCore::MakeClient(std::move(core));
 }
 
 Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> codec,
@@ -509,7 +514,7 @@ Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> 
     core->Shutdown();
     return err;
   }
-  return std::make_unique<Client>(std::move(core));
+  return detail::ClientCore::MakeClient(std::move(core));
 }
 
 Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options) {
@@ -518,7 +523,7 @@ Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options) {
     core->Shutdown();
     return err;
   }
-  return std::make_unique<Client>(std::move(core));
+  return detail::ClientCore::MakeClient(std::move(core));
 }
 
 }  // namespace netrpc

@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "client/call_state.h"
 #include "client/pending_calls.h"
 #include "codec/codec.h"
 #include "netrpc/netrpc.h"
@@ -22,6 +23,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
  public:
   explicit ClientCore(DialOptions options);
   ~ClientCore();
+  // MakeClient hands a connected core to a new Client, whose constructor only this may call.
+  static std::unique_ptr<Client> MakeClient(std::shared_ptr<ClientCore> core) {
+    return std::unique_ptr<Client>(new Client(std::move(core)));
+  }
 
   // Connect dials address; a non-empty http_path first makes Go's HTTP CONNECT handshake.
   Error Connect(std::string_view network, std::string_view address,

@@ -1,5 +1,6 @@
 // pending_calls_test.cc: the client's table of calls in flight, without a socket: each call is
-// taken exactly once, by a reply, a deadline or TakeAll, and deadlines come out in order.
+// taken exactly once, by a reply, a deadline or TakeAll, and deadlines come out in order. And
+// the calls it holds: one allocation each.
 #include "client/pending_calls.h"
 
 #include <gtest/gtest.h>
@@ -12,6 +13,8 @@
 #include <new>
 #include <string>
 #include <vector>
+
+#include "client/call_state.h"
 
 // Counts allocations so that a test can check that a reused node costs none. Every other
 // test in this program runs through these too; they only count. The sanitizers bring their
@@ -50,10 +53,10 @@ using netrpc::client::PendingCalls;
 
 constexpr Clock::time_point kNoDeadline = Clock::time_point::max();
 
-// NewCall is the one place that constructs a Call, so that only it changes when Call's
-// constructor becomes private.
+// NewCall is the one place that constructs a Call. Call's constructor is private; CallState
+// (src/client/call_state.h) is how the client makes one, so the test makes them the same way.
 std::shared_ptr<Call> NewCall(std::string service_method) {
-  return std::make_shared<Call>(std::move(service_method), netrpc::Value{}, nullptr);
+  return netrpc::detail::CallState::New(std::move(service_method), netrpc::Value{}, nullptr);
 }
 
 // Methods lists the calls' names in the order given, to compare with EXPECT_EQ.
@@ -271,6 +274,15 @@ TEST(PendingCalls, SteadyStateWithoutDeadlinesAllocatesNothing) {
     pending.Take(seq);
   }
   EXPECT_EQ(allocations.load() - before, 0u);
+}
+
+// A Call is made once per call on the hot path; its lock and outcome (CallState) live in the
+// same allocation, and a short method name in the string's own buffer.
+TEST(PendingCalls, CallIsOneAllocation) {
+  if (!NETRPC_COUNT_ALLOCATIONS) GTEST_SKIP() << "the sanitizer's operator new is not counted";
+  size_t before = allocations.load();
+  auto call = NewCall("S.M");
+  EXPECT_EQ(allocations.load() - before, 1u);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <exception>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,7 +35,21 @@ struct AsyncHandler final : AsyncInvoker {
   F fn;
 };
 
+// AsyncDial's coroutine (src/client/client.cc), with its arguments owned.
+boost::asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::string network,
+                                                                  std::string address,
+                                                                  DialOptions options);
+
 }  // namespace detail
+
+// AsyncDial is Dial for coroutines: the awaiting thread is not blocked while the connection
+// is made, so a program running netrpc on its own io_context (EventLoop) can dial from the
+// one thread that runs it. Errors are Dial's.
+inline boost::asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::string_view network,
+                                                                         std::string_view address,
+                                                                         DialOptions options = {}) {
+  return detail::AsyncDial(std::string(network), std::string(address), options);
+}
 
 // AsyncCall is declared with Client in netrpc.h; this is its definition.
 template <detail::AsyncCallArgs Args, class Reply>

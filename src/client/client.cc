@@ -95,36 +95,42 @@ void ClientCore::Shutdown() {
   }
 }
 
+asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::DialConnection(
+    std::string network, std::string address, std::string http_path) {
+  using namespace asio::experimental::awaitable_operators;
+  auto ex = loop_->Context().get_executor();  // the connection lives on the client's loop
+  auto timeout = options_.connect_timeout;
+  auto start = std::chrono::steady_clock::now();
+  auto c = co_await transport::Dial(ex, network, address, timeout);
+  if (!c.ok() || http_path.empty()) co_return c;
+  // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
+  asio::steady_timer timer(ex, start + timeout);
+  auto h = co_await (HttpConnect(**c, http_path) ||
+                     timer.async_wait(asio::as_tuple(asio::use_awaitable)));
+  std::string prefix = "dial-http " + network + " " + address + ": ";
+  if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
+  if (Error herr = std::get<0>(h)) co_return Error(ErrorCode::kConnect, prefix + herr.message());
+  co_return c;
+}
+
 Error ClientCore::Connect(std::string_view network, std::string_view address,
                           std::string_view http_path) {
   if (loop_->InLoopThread()) {
     return Error(ErrorCode::kUsage, "netrpc: Dial on its EventLoop's thread would deadlock");
   }
-  auto ex = loop_->Context().get_executor();
-  std::string where(address);
-  auto timeout = options_.connect_timeout;
-  auto dialed = asio::co_spawn(
-      ex,
-      [&]() -> asio::awaitable<Result<std::shared_ptr<transport::Connection>>> {
-        using namespace asio::experimental::awaitable_operators;
-        auto start = std::chrono::steady_clock::now();
-        auto c = co_await transport::Dial(ex, std::string(network), where, timeout);
-        if (!c.ok() || http_path.empty()) co_return c;
-        // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
-        asio::steady_timer timer(ex, start + timeout);
-        auto h = co_await (HttpConnect(**c, http_path) ||
-                           timer.async_wait(asio::as_tuple(asio::use_awaitable)));
-        std::string prefix = "dial-http " + std::string(network) + " " + where + ": ";
-        if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
-        if (Error herr = std::get<0>(h)) {
-          co_return Error(ErrorCode::kConnect, prefix + herr.message());
-        }
-        co_return c;
-      },
-      asio::use_future);
-  auto connection = dialed.get();
+  auto connection = asio::co_spawn(loop_->Context(),
+                                   DialConnection(std::string(network), std::string(address),
+                                                  std::string(http_path)),
+                                   asio::use_future)
+                        .get();
   if (!connection.ok()) return connection.error();
   return Begin(std::move(*connection), nullptr);
+}
+
+asio::awaitable<Error> ClientCore::AsyncConnect(std::string network, std::string address) {
+  auto connection = co_await DialConnection(std::move(network), std::move(address), "");
+  if (!connection.ok()) co_return connection.error();
+  co_return Begin(std::move(*connection), nullptr);
 }
 
 Error ClientCore::Adopt(int fd) {
@@ -479,6 +485,20 @@ Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view 
   }
   return detail::ClientCore::MakeClient(std::move(core));
 }
+
+namespace detail {
+
+asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::string network, std::string address,
+                                                           DialOptions options) {
+  auto core = std::make_shared<ClientCore>(options);
+  if (Error err = co_await core->AsyncConnect(std::move(network), std::move(address))) {
+    core->Shutdown();
+    co_return err;
+  }
+  co_return ClientCore::MakeClient(std::move(core));
+}
+
+}  // namespace detail
 
 Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_view address,
                                          DialOptions options) {

@@ -29,6 +29,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   }
 
   // Connect dials address; a non-empty http_path first makes Go's HTTP CONNECT handshake.
+  // AsyncConnect is Connect for a coroutine, on any executor (AsyncDial).
+  boost::asio::awaitable<Error> AsyncConnect(std::string network, std::string address);
   Error Connect(std::string_view network, std::string_view address,
                 std::string_view http_path = {});
   Error Adopt(int fd);
@@ -57,6 +59,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   static Error Wait(Call& call);
 
  private:
+  // DialConnection connects on the client's loop, with Go's HTTP CONNECT if http_path is set.
+  boost::asio::awaitable<Result<std::shared_ptr<transport::Connection>>> DialConnection(
+      std::string network, std::string address, std::string http_path);
   Error Begin(std::shared_ptr<transport::Connection> connection,
               std::unique_ptr<ClientCodec> codec);
   boost::asio::awaitable<void> ReadLoop();

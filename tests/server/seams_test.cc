@@ -418,13 +418,18 @@ TEST(Seams, ServerAndClientRunOnOneUserIoContextThread) {
     EXPECT_EQ(completed_on.get_future().get(), runner.get_id());
     EXPECT_EQ(handler_thread.load(), runner.get_id());
     EXPECT_EQ(y, 49);
-    // A coroutine on the user's io_context awaits a call without blocking its thread.
+    // A coroutine on the user's io_context dials and calls without blocking its thread.
     std::promise<int64_t> awaited;
     boost::asio::co_spawn(
         io,
         [&]() -> boost::asio::awaitable<void> {
+          auto dialed = co_await netrpc::AsyncDial("tcp", server.Address(), {.loop = &loop});
+          if (!dialed.ok()) {
+            awaited.set_value(-2);
+            co_return;
+          }
           int64_t z = 0;
-          netrpc::Error err = co_await (*client)->AsyncCall("Math.Square", int64_t{9}, &z);
+          netrpc::Error err = co_await (*dialed)->AsyncCall("Math.Square", int64_t{9}, &z);
           awaited.set_value(err ? -1 : z);
         },
         boost::asio::detached);

@@ -155,7 +155,7 @@ TEST(Faults, PeerThatStopsReadingIsNotBufferedWithoutBound) {
       ASSERT_LT(h.seq, static_cast<uint64_t>(kCalls));
       EXPECT_FALSE(seen[h.seq]);
       seen[h.seq] = true;
-      EXPECT_EQ(body, std::string(kSize, 'p'));
+      EXPECT_TRUE(body == std::string(kSize, 'p')) << h.seq;
       ++got;
       in.erase(0, r.consumed);
     }

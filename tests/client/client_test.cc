@@ -1,12 +1,7 @@
 // client_test.cc: Call, Go and AsyncCall against a real server on 127.0.0.1, and every way a
-// pending call can end: reply, deadline, cancel, Close, and a server that dies.
+// pending call can end: reply, deadline, cancel, Close, a server that dies or stops reading.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <netrpc/asio.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -15,6 +10,8 @@
 #include <future>
 #include <thread>
 
+#include "codec/native.h"
+#include "pipe_peer.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -180,31 +177,60 @@ TEST(Client, CloseFailsPendingCallsWithErrShutdown) {
   EXPECT_EQ(client->Call("Arith.Multiply", Args{1, 1}, &r1), netrpc::ErrShutdown);
 }
 
-TEST(Client, ServerKilledMidCallFailsPendingPromptly) {
-  int ready[2];
-  ASSERT_EQ(::pipe(ready), 0);
-  pid_t pid = ::fork();
-  if (pid == 0) {  // the child serves until it is killed
-    TestServer s;
-    std::string addr = s.Address();
-    (void)!::write(ready[1], addr.data(), addr.size());
-    ::pause();
-    ::_exit(0);
+// ReadRequest plays a server that reads one whole native request from its raw end.
+netrpc::Request ReadRequest(netrpc::transport::Connection& server_end) {
+  auto codec = netrpc::codec::NewNativeServerCodec({});
+  std::string in;
+  netrpc::Request header;
+  for (;;) {
+    auto r = codec->ReadRequestHeader(in, &header);
+    EXPECT_FALSE(r.error);
+    if (r.consumed > 0 || r.error) return header;
+    auto [ec, bytes] = testpipe::Read(server_end);
+    if (ec) return header;
+    in += bytes;
   }
-  char buf[64] = {};
-  ssize_t n = ::read(ready[0], buf, sizeof buf);
-  ASSERT_GT(n, 0);
-  auto client = MustDial(std::string(buf, n));
+}
+
+// A server that dies with a call in flight (its end closes once it has read the request, as
+// the kernel closes a killed process's socket) fails the call at once, and the client with it.
+TEST(Client, ServerKilledMidCallFailsPendingPromptly) {
+  std::promise<void> ended;
+  auto [client_end, server_end] = netrpc::Pipe();
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
   int64_t reply = 0;
-  auto call = client->Go("Arith.Sleep", Args{5000, 1}, &reply);
-  std::this_thread::sleep_for(50ms);
-  auto started = std::chrono::steady_clock::now();
-  ::kill(pid, SIGKILL);
-  ::waitpid(pid, nullptr, 0);
+  auto call = (*client)->Go("Arith.Sleep", Args{5000, 1}, &reply, {},
+                            [&](netrpc::Call&) { ended.set_value(); });
+  EXPECT_EQ(ReadRequest(testpipe::PipeOf(server_end)).service_method, "Arith.Sleep");
+  testpipe::PipeOf(server_end).Close();
+  ASSERT_EQ(ended.get_future().wait_for(1s), std::future_status::ready);
   EXPECT_EQ(call->Wait(), netrpc::ErrUnexpectedEof);
-  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
-  EXPECT_EQ(client->PendingCount(), 0u);
-  EXPECT_EQ(client->Call("Arith.Multiply", Args{1, 1}, &reply), netrpc::ErrShutdown);
+  EXPECT_EQ((*client)->PendingCount(), 0u);
+  EXPECT_EQ((*client)->Call("Arith.Multiply", Args{1, 1}, &reply), netrpc::ErrShutdown);
+}
+
+// A server that dies halfway through writing a reply: the client reads half a frame, then
+// EOF, and fails the call rather than decode half a reply into it.
+TEST(Client, ServerDyingMidReplyFailsTheCallAndLeavesTheReply) {
+  auto [client_end, server_end] = netrpc::Pipe();
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
+  Quotient q{-1, -1};
+  auto call = (*client)->Go("Arith.Divide", Args{17, 5}, &q);
+  netrpc::Request header = ReadRequest(testpipe::PipeOf(server_end));
+  std::string wire;
+  Quotient answer{3, 2};
+  auto codec = netrpc::codec::NewNativeServerCodec({});
+  ASSERT_FALSE(codec->WriteResponse({header.service_method, header.seq, ""},
+                                    {netrpc::TypeOf<Quotient>(), &answer}, &wire));
+  auto& server = testpipe::PipeOf(server_end);
+  server.SetFaults({.fail_writes_after = wire.size() - 1});  // all but the last byte
+  EXPECT_EQ(testpipe::Write(server, wire).first, boost::asio::error::broken_pipe);
+  EXPECT_EQ(call->Wait(), netrpc::ErrUnexpectedEof);
+  EXPECT_EQ(q.Quo, -1);
+  EXPECT_EQ(q.Rem, -1);
+  EXPECT_EQ((*client)->PendingCount(), 0u);
 }
 
 TEST(Client, DialFailsClearly) {
@@ -225,29 +251,29 @@ TEST(Client, DialFailsClearly) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
 }
 
+// A server that stops reading: it takes the first bytes of the first request and no more, so
+// that write waits; later calls queue up to max_queued_request_bytes, then fail at once.
 TEST(Client, ServerThatStopsReadingFailsCallsInsteadOfQueueingForever) {
-  // A listener that accepts nothing: the kernel completes the handshake, nobody reads.
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in sa{};
-  sa.sin_family = AF_INET;
-  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-  ASSERT_EQ(::listen(fd, 1), 0);
-  socklen_t len = sizeof sa;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  auto client = MustDial("127.0.0.1:" + std::to_string(ntohs(sa.sin_port)),
-                         {.max_queued_request_bytes = 1u << 20});
+  auto [client_end, server_end] = netrpc::Pipe();
+  testpipe::PipeOf(client_end).SetFaults({.capacity = 0});  // a write ends once all is read
+  auto client = netrpc::NewClient(client_end, {.max_queued_request_bytes = 1u << 20});
+  ASSERT_TRUE(client.ok());
   std::string payload(64 << 10, 'q'), reply;
-  netrpc::Error last;
   std::vector<std::shared_ptr<netrpc::Call>> calls;
+  calls.push_back((*client)->Go("Arith.Echo", payload, &reply));
+  auto [ec, first] = testpipe::Read(testpipe::PipeOf(server_end), 16);
+  ASSERT_FALSE(ec);
+  EXPECT_EQ(first.substr(0, 4), netrpc::codec::kNativePreamble);
+  netrpc::Error last;
   for (int i = 0; i < 400 && !last; ++i) {  // 25 MiB asked for; the queue holds about 1 MiB
-    calls.push_back(client->Go("Arith.Echo", payload, &reply));
+    calls.push_back((*client)->Go("Arith.Echo", payload, &reply));
     if (calls.back()->Done()) last = calls.back()->error();
   }
   EXPECT_EQ(last.code(), netrpc::ErrorCode::kTooLarge) << last.message();
-  client->Close();
+  // The first request is out; sixteen of 64 KiB and their headers pass 1 MiB; the next fails.
+  EXPECT_EQ(calls.size(), 1 + (1u << 20) / payload.size() + 1);
+  (*client)->Close();
   for (auto& c : calls) EXPECT_TRUE(c->Wait());
-  ::close(fd);
 }
 
 TEST(Client, WaitFromCallbackIsRefusedNotDeadlocked) {

@@ -1,6 +1,5 @@
-// faults_test.cc: the server under bad peers, over real sockets on 127.0.0.1: a reset in the
-// middle of a frame, a peer that stops reading, a slow reader, a half-open connection, and
-// thousands of connect/disconnect cycles. Other connections must not notice any of it.
+// faults_test.cc: the server under bad peers, which its other connections must not notice:
+// faults the pipe injects at an exact byte, and real sockets where the socket is the point.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/resource.h>
@@ -8,9 +7,11 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <future>
 #include <thread>
 
 #include "codec/native.h"
+#include "pipe_peer.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -73,39 +74,77 @@ void ExpectServes(netrpc::Client& c) {
   EXPECT_EQ(r, 42);
 }
 
+// A peer whose connection breaks in the middle of a frame (its write fails at byte `cut`, as
+// at a reset) costs that connection only: the server lets it go, and the cut request never
+// becomes a call. Cuts fall in the preamble, the length, the header and the body.
 TEST(Faults, ResetMidFrameLosesOnlyThatConnection) {
-  testsvc::TestServer s;
-  auto good = testsvc::MustDial(s.Address());
+  testpipe::ManualLoop loop;  // the broken connections' server side runs when the test polls
+  testsvc::Arith arith;
+  netrpc::Server server;
+  auto running_at_exit = loop.StartAtExit();
+  ASSERT_FALSE(server.Register(arith));
+  auto [good_end, good_server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(good_server_end));
+  auto good = netrpc::NewClient(good_end);
+  ASSERT_TRUE(good.ok());
   std::string frames = EchoRequests(1, 1000);
-  int fd = Connect(s.Address());
-  SendAll(fd, std::string_view(frames).substr(0, frames.size() / 2));
-  linger hard{1, 0};  // close with RST
-  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
-  ::close(fd);
-  ExpectServes(*good);
+  for (size_t cut : {size_t{2}, size_t{6}, size_t{12}, frames.size() / 2, frames.size() - 1}) {
+    auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
+    std::weak_ptr<netrpc::transport::Connection> served_end = server_end;
+    ASSERT_FALSE(server.ServeConn(netrpc::Conn(std::move(server_end))));
+    peer->SetFaults({.fail_writes_after = cut});
+    auto wrote = testpipe::StartWrite(*peer, frames);
+    loop.Poll();  // the server reads the bytes before the cut, then EOF, and closes
+    ASSERT_EQ(wrote.wait_for(0s), std::future_status::ready);
+    auto [ec, n] = wrote.get();
+    EXPECT_EQ(ec, boost::asio::error::broken_pipe);
+    EXPECT_EQ(n, cut);
+    EXPECT_TRUE(served_end.expired()) << cut;  // closed and released, not kept open
+    ExpectServes(**good);
+  }
+  EXPECT_EQ(server.NumCalls("Arith.Echo"), 0u);
 }
 
+// A peer that sends requests and reads none of the replies: the server stops reading it
+// once its replies fill the peer's receive buffer and max_queued_reply_bytes, instead of
+// running every call and buffering every reply; when the peer reads again, all arrive.
 TEST(Faults, PeerThatStopsReadingIsNotBufferedWithoutBound) {
-  testsvc::TestServer s({.max_queued_reply_bytes = 2u << 20});
-  auto good = testsvc::MustDial(s.Address());
-  int fd = Connect(s.Address());
-  constexpr int kCalls = 200;
-  std::thread writer([&] { SendAll(fd, EchoRequests(kCalls, 1 << 20)); });  // 200 MiB asked
-  std::this_thread::sleep_for(1s);
-  // Reading stopped once ~2 MiB of replies waited: far from all 200 calls have run.
-  uint64_t served = s.server().NumCalls("Arith.Echo");
-  EXPECT_LT(served, 60u);
-  ExpectServes(*good);  // the rest of the server is unaffected
+  testpipe::ManualLoop loop;
+  testsvc::Arith arith;
+  netrpc::Server server({.max_queued_reply_bytes = 1u << 20});
+  auto running_at_exit = loop.StartAtExit();
+  // Inline handlers run on the connection's loop as each request is read, so one Poll() of
+  // that loop is everything the server does for the peer until the peer reads.
+  ASSERT_FALSE(server.Register(arith, {.dispatch = netrpc::Dispatch::kInline}));
+  auto [good_end, good_server_end] = netrpc::Pipe();
+  ASSERT_FALSE(server.ServeConn(good_server_end));
+  auto good = netrpc::NewClient(good_end);
+  ASSERT_TRUE(good.ok());
+
+  auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
+  server_end->SetFaults({.capacity = 256u << 10});  // the peer's receive buffer
+  ASSERT_FALSE(server.ServeConn(netrpc::Conn(server_end)));
+  constexpr int kCalls = 64;
+  constexpr size_t kSize = 256u << 10;  // 16 MiB of replies asked for
+  auto sent = testpipe::StartWrite(*peer, EchoRequests(kCalls, kSize));
+  loop.Poll();
+  // Reading stopped with about 1.25 MiB of replies waiting: far from all calls have run,
+  // and the rest of the requests are still unread.
+  uint64_t served = server.NumCalls("Arith.Echo");
+  EXPECT_LT(served, static_cast<uint64_t>(kCalls / 4));
+  EXPECT_GT(peer->Unsent(), 0u);
+  ExpectServes(**good);  // the rest of the server is unaffected
+
   // Now read everything: every reply arrives (in completion order), with the right payload.
+  loop.Start();
   std::vector<bool> seen(kCalls, false);
   auto codec = netrpc::codec::NewNativeClientCodec({});
   std::string in;
-  char buf[1 << 16];
   int got = 0;
   while (got < kCalls) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    ASSERT_GT(n, 0);
-    in.append(buf, n);
+    auto [ec, bytes] = testpipe::Read(*peer);
+    ASSERT_FALSE(ec) << ec.message();
+    in += bytes;
     for (;;) {
       netrpc::Response h;
       auto r = codec->ReadResponseHeader(in, &h);
@@ -116,26 +155,32 @@ TEST(Faults, PeerThatStopsReadingIsNotBufferedWithoutBound) {
       ASSERT_LT(h.seq, static_cast<uint64_t>(kCalls));
       EXPECT_FALSE(seen[h.seq]);
       seen[h.seq] = true;
-      EXPECT_EQ(body.size(), 1u << 20);
+      EXPECT_TRUE(body == std::string(kSize, 'p')) << h.seq;
       ++got;
       in.erase(0, r.consumed);
     }
   }
-  writer.join();
-  ::close(fd);
-  EXPECT_EQ(s.server().NumCalls("Arith.Echo"), static_cast<uint64_t>(kCalls));
+  EXPECT_FALSE(sent.get().first);  // every request was read in the end
+  EXPECT_EQ(server.NumCalls("Arith.Echo"), static_cast<uint64_t>(kCalls));
+  peer->Close();
 }
 
+// A client slow to be written to: the server's writes wait whenever 64 KiB it sent are not
+// read yet, as with a small receive buffer, and every large reply still arrives whole.
 TEST(Faults, SlowReaderGetsEveryReply) {
-  testsvc::TestServer s;
-  auto client = testsvc::MustDial(s.Address());
-  // The client's own read loop is fast, so make the server slow to be read by asking for
-  // many large replies at once; every one must arrive intact.
+  testsvc::Arith arith;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(arith));
+  auto [client_end, server_end] = netrpc::Pipe();
+  testpipe::PipeOf(server_end).SetFaults({.capacity = 64u << 10});
+  ASSERT_FALSE(server.ServeConn(server_end));
+  auto client = netrpc::NewClient(client_end);
+  ASSERT_TRUE(client.ok());
   std::vector<std::string> replies(20);
   std::vector<std::shared_ptr<netrpc::Call>> calls;
   for (int i = 0; i < 20; ++i) {
-    calls.push_back(
-        client->Go("Arith.Echo", std::string(256 << 10, static_cast<char>('a' + i)), &replies[i]));
+    calls.push_back((*client)->Go("Arith.Echo", std::string(256 << 10, static_cast<char>('a' + i)),
+                                  &replies[i]));
   }
   for (int i = 0; i < 20; ++i) {
     ASSERT_FALSE(calls[i]->Wait());

@@ -1,13 +1,12 @@
 // large_test.cc: large payloads end to end: requests whose last byte slice is read from the
-// socket straight into the argument, and replies sent from the reply without a copy.
+// connection straight into the argument, and replies sent from the reply without a copy.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <thread>
+#include <future>
+#include <tuple>
 
 #include "codec/native.h"
+#include "pipe_peer.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -103,8 +102,13 @@ TEST(Large, LargeCallsOverEveryProtocolStillWork) {
   }
 }
 
+// A peer that leaves in the middle of a large request (its write fails at byte `cut`, in the
+// header, early and late in the tail read straight into the argument, and one byte short)
+// loses only its connection: the server lets it go, and the cut requests never become calls.
 TEST(Large, PeerLeavingInTheMiddleOfATailLosesOnlyItsConnection) {
+  testpipe::ManualLoop loop;  // the cut connections' server side runs when the test polls
   LargeServer s;
+  auto running_at_exit = loop.StartAtExit();
   auto client = MustDial(s.Address());
   auto codec = netrpc::codec::NewNativeClientCodec({});
   netrpc::Bytes payload = Pattern(2 << 20, 3);
@@ -112,21 +116,17 @@ TEST(Large, PeerLeavingInTheMiddleOfATailLosesOnlyItsConnection) {
   ASSERT_FALSE(
       codec->WriteRequest({"Big.Echo", 0}, {netrpc::TypeOf<netrpc::Bytes>(), &payload}, &wire));
   for (size_t cut : {size_t{100}, size_t{70000}, wire.size() / 2, wire.size() - 1}) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    std::string addr = s.Address();
-    sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1))));
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    std::string_view part = std::string_view(wire).substr(0, cut);
-    while (!part.empty()) {
-      ssize_t n = ::send(fd, part.data(), part.size(), MSG_NOSIGNAL);
-      ASSERT_GT(n, 0);
-      part.remove_prefix(n);
-    }
-    std::this_thread::sleep_for(20ms);  // let the server start on the tail
-    ::close(fd);
+    auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
+    std::weak_ptr<netrpc::transport::Connection> served_end = server_end;
+    ASSERT_FALSE(s.server().ServeConn(netrpc::Conn(std::move(server_end))));
+    peer->SetFaults({.fail_writes_after = cut});
+    auto wrote = testpipe::StartWrite(*peer, wire);
+    loop.Poll();  // the server reads up to the cut, then EOF, and closes
+    ASSERT_EQ(wrote.wait_for(0s), std::future_status::ready);
+    auto [ec, n] = wrote.get();
+    EXPECT_EQ(ec, boost::asio::error::broken_pipe);
+    EXPECT_EQ(n, cut);
+    EXPECT_TRUE(served_end.expired()) << cut;  // closed and released, not kept open
     netrpc::Bytes in = Pattern(300000, static_cast<uint8_t>(cut)), out;
     ASSERT_FALSE(client->Call("Big.Echo", in, &out)) << cut;
     EXPECT_EQ(out, in);
@@ -163,28 +163,17 @@ TEST(Large, ShutdownAnswersEveryCallItRan) {
   EXPECT_EQ(answered, s.server().NumCalls("Big.Echo"));
 }
 
-// FakeServer accepts one netrpc client and answers each request by hand, so that a test can
-// stop a large reply halfway.
+// FakeServer answers one netrpc client by hand over a pipe, so that a test can stop a large
+// reply at an exact byte. A Send returns once the client has read every byte of it.
 class FakeServer {
  public:
   FakeServer() {
-    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    EXPECT_EQ(::listen(listen_fd_, 1), 0);
-    socklen_t len = sizeof sa;
-    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len);
-    address_ = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+    std::tie(client_end_, server_end_) = netrpc::Pipe();
+    testpipe::PipeOf(server_end_).SetFaults({.capacity = 0});
   }
-  ~FakeServer() {
-    if (fd_ >= 0) ::close(fd_);
-    ::close(listen_fd_);
-  }
-  const std::string& Address() const { return address_; }
-  void Accept() { fd_ = ::accept(listen_fd_, nullptr, nullptr); }
-  // ReadRequest blocks until one whole request is in and returns its header.
+  ~FakeServer() { server_end_.Close(); }
+  const netrpc::Conn& ClientEnd() const { return client_end_; }
+  // ReadRequestHeader waits until one whole request is in and returns its header.
   netrpc::Request ReadRequestHeader() {
     netrpc::Request h;
     for (;;) {
@@ -194,18 +183,14 @@ class FakeServer {
         in_.erase(0, r.consumed);
         return h;
       }
-      char buf[65536];
-      ssize_t n = ::read(fd_, buf, sizeof buf);
-      if (n <= 0) return {};
-      in_.append(buf, n);
+      auto [ec, bytes] = testpipe::Read(testpipe::PipeOf(server_end_));
+      if (ec) return {};
+      in_ += bytes;
     }
   }
   void Send(std::string_view bytes) {
-    while (!bytes.empty()) {
-      ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n <= 0) return;
-      bytes.remove_prefix(n);
-    }
+    auto [ec, n] = testpipe::Write(testpipe::PipeOf(server_end_), std::string(bytes));
+    EXPECT_FALSE(ec) << ec.message();
   }
   std::string Reply(uint64_t seq, const netrpc::Bytes& body) {
     std::string out;
@@ -215,8 +200,8 @@ class FakeServer {
   }
 
  private:
-  int listen_fd_ = -1, fd_ = -1;
-  std::string address_, in_;
+  netrpc::Conn client_end_, server_end_;
+  std::string in_;
   std::unique_ptr<netrpc::ServerCodec> codec_ = netrpc::codec::NewNativeServerCodec({});
 };
 
@@ -224,39 +209,43 @@ class FakeServer {
 // reply's memory is not touched after that, and the connection stays in step for the next call.
 TEST(Large, DeadlineAndCancelStillWorkWhileALargeReplyArrives) {
   FakeServer fake;
-  std::thread server([&] {
-    fake.Accept();
-    netrpc::Bytes body = Pattern(1 << 20, 5);
-    for (int i = 0; i < 2; ++i) {  // a call that times out, then one that is canceled
-      auto h = fake.ReadRequestHeader();
-      std::string reply = fake.Reply(h.seq, body);
-      fake.Send(std::string_view(reply).substr(0, reply.size() / 2));
-      std::this_thread::sleep_for(1s);
-      fake.Send(std::string_view(reply).substr(reply.size() / 2));
-    }
-    auto h = fake.ReadRequestHeader();  // then one that is answered
-    fake.Send(fake.Reply(h.seq, body));
-  });
-  auto client = MustDial(fake.Address());
+  auto dialed = netrpc::NewClient(fake.ClientEnd());
+  ASSERT_TRUE(dialed.ok());
+  auto& client = *dialed;
+  netrpc::Bytes body = Pattern(1 << 20, 5);
   netrpc::Bytes arg = {1, 2, 3};
-  auto reply = std::make_unique<netrpc::Bytes>();
-  auto start = std::chrono::steady_clock::now();
-  EXPECT_EQ(client->Call("Big.Echo", arg, reply.get(), {.timeout = 100ms}), netrpc::ErrTimeout);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 800ms);  // the rest comes after 1 s
-  reply.reset();  // gone: the rest of that reply must go nowhere near it
 
+  // A call that times out: half its reply is in (the deadline is 200 ms off; sending the half
+  // takes well under one), and the rest is sent only after the call has ended.
+  auto reply = std::make_unique<netrpc::Bytes>();
+  std::promise<void> timed_out;
+  auto start = std::chrono::steady_clock::now();
+  auto timed = client->Go("Big.Echo", arg, reply.get(), {.timeout = 200ms},
+                          [&](netrpc::Call&) { timed_out.set_value(); });
+  std::string wire = fake.Reply(fake.ReadRequestHeader().seq, body);
+  fake.Send(std::string_view(wire).substr(0, wire.size() / 2));
+  ASSERT_EQ(timed_out.get_future().wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(timed->Wait(), netrpc::ErrTimeout);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  reply.reset();  // gone: the rest of that reply must go nowhere near it
+  fake.Send(std::string_view(wire).substr(wire.size() / 2));
+
+  // A call canceled while the client holds exactly half its reply.
   netrpc::Bytes canceled_reply;
   auto call = client->Go("Big.Echo", arg, &canceled_reply);
-  std::this_thread::sleep_for(100ms);
+  wire = fake.Reply(fake.ReadRequestHeader().seq, body);
+  fake.Send(std::string_view(wire).substr(0, wire.size() / 2));
   call->Cancel();
   EXPECT_EQ(call->Wait(), netrpc::ErrCanceled);
+  fake.Send(std::string_view(wire).substr(wire.size() / 2));
 
   netrpc::Bytes answered;  // its reply comes after the rest of the canceled one
-  ASSERT_FALSE(client->Call("Big.Echo", arg, &answered));
-  EXPECT_EQ(answered, Pattern(1 << 20, 5));
+  auto last = client->Go("Big.Echo", arg, &answered);
+  fake.Send(fake.Reply(fake.ReadRequestHeader().seq, body));
+  ASSERT_FALSE(last->Wait());
+  EXPECT_EQ(answered, body);
   EXPECT_TRUE(canceled_reply.empty());
   EXPECT_EQ(client->PendingCount(), 0u);
-  server.join();
 }
 
 }  // namespace

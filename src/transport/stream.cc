@@ -72,7 +72,7 @@ size_t Stream::QueuedBytes() {
 }
 
 Error Stream::KickLocked(std::unique_lock<std::mutex>& lock) {
-  if (writing_ || queued_.empty()) return {};
+  if (writing_ || (queued_.empty() && queued_borrowed_.spans.empty())) return {};
   writing_ = true;
   lock.unlock();
   asio::post(strand_, [self = shared_from_this()] { self->Flush(); });
@@ -82,7 +82,7 @@ Error Stream::KickLocked(std::unique_lock<std::mutex>& lock) {
 void Stream::Flush() {
   {
     std::unique_lock lock(write_mu_);
-    if (queued_.empty() || closed_) {
+    if ((queued_.empty() && queued_borrowed_.spans.empty()) || closed_) {
       writing_ = false;
       auto waiters = std::move(flushed_waiters_);
       flushed_waiters_.clear();
@@ -127,7 +127,7 @@ void Stream::Flush() {
 
 void Stream::WhenFlushed(std::function<void()> fn) {
   std::unique_lock lock(write_mu_);
-  if (writing_ || !queued_.empty()) {
+  if (writing_ || !queued_.empty() || !queued_borrowed_.spans.empty()) {
     flushed_waiters_.push_back(std::move(fn));
     return;
   }

@@ -124,6 +124,19 @@ TEST_F(StreamTest, WriteBorrowingSendsSpansInPlaceAndKeepsTheirOwnerUntilSent) {
   EXPECT_TRUE(released);
 }
 
+// A write may consist of borrowed bytes alone; it is sent like any other.
+TEST_F(StreamTest, AWriteOfBorrowedBytesAloneIsSent) {
+  auto held = std::make_shared<Held>();
+  const Held* h = held.get();
+  ASSERT_FALSE(stream_->WriteBorrowing(held, [&](std::string*, Borrowed* borrowed) {
+    borrowed->Add(0, h->a.data(), h->a.size());
+    return Error{};
+  }));
+  EXPECT_TRUE(testpipe::ReadExactly(*peer_, h->a.size()) == h->a);
+  WaitFlushed();
+  EXPECT_EQ(stream_->QueuedBytes(), 0u);
+}
+
 TEST_F(StreamTest, QueuedBytesCountsBorrowedBytes) {
   std::promise<void> release = HoldStrand();
   std::string big(100000, 'x');

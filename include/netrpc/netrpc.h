@@ -155,7 +155,8 @@ class Server {
   Error ServeCodec(std::unique_ptr<ServerCodec> codec);
   // ServeRequest serves one request with codec, synchronously, and leaves the codec and its
   // connection open for the next (Go's Server.ServeRequest). It returns the read error when
-  // no request came (kUnexpectedEof at the connection's end); a handler's error is the
+  // no request came (kUnexpectedEof at the connection's end) and, as Go's, the error it
+  // answered an unknown method or an undecodable body with; a handler's error is the
   // reply's, not ServeRequest's. Do not call it while the codec is served otherwise.
   Error ServeRequest(ServerCodec& codec);
   // HandleHTTP sets the path that answers HTTP CONNECT with Go's handshake (default

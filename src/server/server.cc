@@ -71,19 +71,25 @@ class Server::Impl {
     ctx_.handler_timeout = options.handler_timeout;
     if (options.idle_timeout.count() > 0) {
       sweeper_ = std::make_unique<asio::steady_timer>(loop_->Context());
+      sweep_guard_->impl = this;
       ArmIdleSweep();
     }
   }
 
   ~Impl() {
+    {
+      std::lock_guard lock(sweep_guard_->mu);  // a sweep already queued finds no server
+      sweep_guard_->impl = nullptr;
+    }
     Shutdown();
     {
-      // Connections of the caller's (ServeConn(Conn), ServeCodec) run on the default loop,
-      // which outlives this server: none may still be running when its state goes. Like the
-      // worker pool's join below, this waits for handlers that overran the grace period.
+      // Connections of the caller's (ServeConn(Conn), ServeCodec) and accept loops may run on
+      // a loop that outlives this server: none may still be running when its state goes.
+      // Like the worker pool's join below, this waits for handlers that overran the grace
+      // period; it needs the loops to be running (~Server leaks, rather than hangs, on one).
       std::unique_lock lock(mu_);
       for (auto& [p, c] : conns_) c->ForceClose();
-      cv_.wait(lock, [&] { return conns_.empty(); });
+      cv_.wait(lock, [&] { return conns_.empty() && accept_loops_ == 0; });
     }
     workers_.join();
     loop_->Stop();
@@ -138,8 +144,14 @@ class Server::Impl {
   Error ServeRequest(netrpc::ServerCodec& codec) {
     auto connection = codec.Connection().Impl();
     if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeRequest: no connection");
-    if (loop_->InLoopThread() || transport::DefaultLoop().InLoopThread()) {
+    auto* connection_io = connection->GetExecutor().target<asio::io_context::executor_type>();
+    if (loop_->InLoopThread() || transport::DefaultLoop().InLoopThread() ||
+        (connection_io != nullptr && connection_io->running_in_this_thread())) {
       return Error(ErrorCode::kUsage, "ServeRequest: blocking on netrpc's loop would deadlock");
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (shutdown_) return Error(ErrorCode::kUsage, "ServeRequest: server is shut down");
     }
     auto served = std::make_shared<std::promise<void>>();
     auto ended = served->get_future();
@@ -151,6 +163,9 @@ class Server::Impl {
     ended.wait();
     return conn->OneError();
   }
+
+  // OnLoopThread is true where waiting for the server's connections would deadlock.
+  bool OnLoopThread() const { return loop_->InLoopThread(); }
 
   void Shutdown() {
     std::vector<std::shared_ptr<server::ServerConn>> conns;
@@ -166,6 +181,12 @@ class Server::Impl {
     for (auto& c : conns) c->Drain();
     conns.clear();
     std::unique_lock lock(mu_);
+    if (loop_->InLoopThread()) {  // from a handler, say: the loop must go on to finish
+      Log("shutdown on the server's own loop: connections close in the background");
+      shutdown_done_ = true;
+      cv_.notify_all();
+      return;
+    }
     // A listener of the caller's lives on the default loop; its aborted accept must be back
     // on this server's loop before that loop may go.
     cv_.wait_for(lock, options_.shutdown_grace, [&] { return accept_loops_ == 0; });
@@ -196,10 +217,18 @@ class Server::Impl {
 
   // ArmIdleSweep checks every connection a few times per idle_timeout; one timer for the
   // server costs nothing per read, unlike a timer raced against every read.
+  // The timer's handler reaches the server through sweep_guard_, which ~Impl clears under its
+  // lock: on a user's io_context a sweep may be queued when the server goes.
   void ArmIdleSweep() {
     sweeper_->expires_after(std::max(options_.idle_timeout / 4, std::chrono::milliseconds(10)));
-    sweeper_->async_wait([this](boost::system::error_code ec) {
-      if (ec) return;
+    sweeper_->async_wait([guard = sweep_guard_](boost::system::error_code ec) {
+      std::lock_guard lock(guard->mu);
+      if (!ec && guard->impl != nullptr) guard->impl->Sweep();
+    });
+  }
+
+  void Sweep() {
+    {
       auto now = std::chrono::steady_clock::now();
       std::lock_guard lock(mu_);
       if (shutdown_) return;
@@ -210,8 +239,8 @@ class Server::Impl {
           c->ForceClose();
         }
       }
-      ArmIdleSweep();
-    });
+    }
+    ArmIdleSweep();
   }
 
   Error Start(std::shared_ptr<transport::Connection> connection,
@@ -246,7 +275,12 @@ class Server::Impl {
   transport::EventLoop* loop_;
   asio::thread_pool workers_;
   std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
-  mutable std::mutex mu_;                        // guards everything below
+  struct SweepGuard {
+    std::mutex mu;  // guards impl; held while a sweep runs
+    Impl* impl = nullptr;
+  };
+  std::shared_ptr<SweepGuard> sweep_guard_ = std::make_shared<SweepGuard>();
+  mutable std::mutex mu_;  // guards everything below
   std::condition_variable cv_;
   bool shutdown_ = false;
   bool shutdown_done_ = false;
@@ -257,7 +291,15 @@ class Server::Impl {
 };
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(options)) {}
-Server::~Server() = default;
+Server::~Server() {
+  if (impl_->OnLoopThread()) {
+    // Its connections could only close on the thread that is blocked here: keep the server's
+    // state alive, shut down in the background, rather than free it under them or hang.
+    Log("a Server destroyed on its own loop's thread is leaked");
+    impl_->Shutdown();
+    (void)impl_.release();
+  }
+}
 
 Error Server::AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                          RegisterOptions options) {

@@ -219,12 +219,14 @@ void ServerConn::Dispatch(Request& header) {
   if (method == nullptr) {
     codec_->ReadRequestBody({});  // keep a stateful stream in step; the body is not needed
     WriteReply(header.seq, header.service_method, err, {});
+    if (keep_open_) one_error_ = err;  // Go's ServeRequest answers, then returns the error
     return;
   }
   std::unique_ptr<detail::CallSlot> slot = method->stub.new_slot();
   if (Error body_err = codec_->ReadRequestBody({method->stub.args_type, slot->args})) {
-    WriteReply(header.seq, header.service_method,
-               Error("rpc: server cannot decode request: " + body_err.message()), {});
+    Error answer("rpc: server cannot decode request: " + body_err.message());
+    WriteReply(header.seq, header.service_method, answer, {});
+    if (keep_open_) one_error_ = answer;
     return;
   }
   Start(method, std::move(slot), header);
@@ -327,6 +329,9 @@ void ServerConn::CloseWhenFlushed() {
   if (closing_.exchange(true)) return;
   stream_->WhenFlushed([self = shared_from_this()] {
     if (self->keep_open_) {  // ServeRequest: the next request's first bytes go back
+      if (self->stream_->Closed() && !self->one_error_) {
+        self->one_error_ = Error(ErrorCode::kIo, "ServeRequest: writing the response failed");
+      }
       self->stream_->GetConnection()->Unread(self->stream_->Buffer().Data());
       if (self->on_closed_) self->on_closed_(self.get());
       return;

@@ -383,6 +383,10 @@ TEST(Seams, ServeRequestServesOneRequestAndKeepsTheRest) {
   ASSERT_FALSE(second->Wait());
   EXPECT_EQ(b, 16);
   EXPECT_EQ(server.NumCalls("Math.Square"), 2u);
+  // An unknown method is answered, and ServeRequest returns that error, as Go's does.
+  auto unknown = (*client)->Go("Math.Cube", int64_t{2}, &a);
+  EXPECT_EQ(server.ServeRequest(codec), netrpc::Error("rpc: can't find method Math.Cube"));
+  EXPECT_EQ(unknown->Wait(), netrpc::ServerError("rpc: can't find method Math.Cube"));
   client_end.Close();
   EXPECT_EQ(server.ServeRequest(codec).code(), netrpc::ErrorCode::kUnexpectedEof);
 }

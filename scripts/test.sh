@@ -24,7 +24,7 @@ if [ "${NETRPC_SANITIZERS:-1}" != 0 ]; then
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DNETRPC_SANITIZE=address -DNETRPC_BUILD_BENCH=OFF
   echo "== TSan (clang 14)"
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$PWD/scripts/tsan.supp \
     run_suite build-tsan -DCMAKE_BUILD_TYPE=Debug -DNETRPC_SANITIZE=thread -DNETRPC_BUILD_BENCH=OFF \
     -DCMAKE_CXX_COMPILER=clang++-14
 fi

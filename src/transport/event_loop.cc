@@ -3,6 +3,7 @@
 #include "transport/event_loop.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "netrpc/netrpc.h"
 
@@ -42,8 +43,14 @@ void EventLoop::Stop() {
 }
 
 EventLoop& DefaultLoop() {
-  // Never destroyed: connections made on it may outlive static destruction's order.
-  static EventLoop* loop = new EventLoop(std::max(1u, std::thread::hardware_concurrency()));
+  // Never destroyed: connections made on it may outlive static destruction's order. Its
+  // threads stop at exit, before the statics made earlier (Go's errors, say) are destroyed
+  // under a handler still running there: atexit runs in reverse order of registration.
+  static EventLoop* loop = [] {
+    auto* l = new EventLoop(std::max(1u, std::thread::hardware_concurrency()));
+    std::atexit([] { DefaultLoop().Stop(); });
+    return l;
+  }();
   return *loop;
 }
 

@@ -128,11 +128,12 @@ TEST_F(StreamTest, WriteBorrowingSendsSpansInPlaceAndKeepsTheirOwnerUntilSent) {
 TEST_F(StreamTest, AWriteOfBorrowedBytesAloneIsSent) {
   auto held = std::make_shared<Held>();
   const Held* h = held.get();
+  const std::string expected = h->a;  // the stream lets `held` go once it is sent
   ASSERT_FALSE(stream_->WriteBorrowing(held, [&](std::string*, Borrowed* borrowed) {
     borrowed->Add(0, h->a.data(), h->a.size());
     return Error{};
   }));
-  EXPECT_TRUE(testpipe::ReadExactly(*peer_, h->a.size()) == h->a);
+  EXPECT_TRUE(testpipe::ReadExactly(*peer_, expected.size()) == expected);
   WaitFlushed();
   EXPECT_EQ(stream_->QueuedBytes(), 0u);
 }

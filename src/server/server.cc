@@ -167,6 +167,20 @@ class Server::Impl {
   // OnLoopThread is true where waiting for the server's connections would deadlock.
   bool OnLoopThread() const { return loop_->InLoopThread(); }
 
+  // WaitClosed closes what is left and waits, up to limit, until no connection or accept
+  // loop of this server runs any more; false (with a log line saying what) if some still do.
+  bool WaitClosed(std::chrono::milliseconds limit) {
+    std::unique_lock lock(mu_);
+    for (auto& [p, c] : conns_) c->ForceClose();
+    if (cv_.wait_for(lock, limit, [&] { return conns_.empty() && accept_loops_ == 0; })) {
+      return true;
+    }
+    Log("server: " + std::to_string(conns_.size()) + " connections and " +
+        std::to_string(accept_loops_) + " accept loops still running " +
+        std::to_string(limit.count()) + " ms after shutdown");
+    return false;
+  }
+
   void Shutdown() {
     std::vector<std::shared_ptr<server::ServerConn>> conns;
     {
@@ -292,11 +306,20 @@ class Server::Impl {
 
 Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(options)) {}
 Server::~Server() {
+  // The server's state may go only once nothing runs on it: its connections and accept loops
+  // may live on a loop that outlives it (a caller's Conn, a user's io_context). When they
+  // cannot end (destroyed on the loop's own thread, a user's loop that is not running, a
+  // handler that never returns), the state is leaked with a log line rather than freed under
+  // them or waited for without end.
   if (impl_->OnLoopThread()) {
-    // Its connections could only close on the thread that is blocked here: keep the server's
-    // state alive, shut down in the background, rather than free it under them or hang.
     Log("a Server destroyed on its own loop's thread is leaked");
     impl_->Shutdown();
+    (void)impl_.release();
+    return;
+  }
+  impl_->Shutdown();
+  if (!impl_->WaitClosed(std::chrono::seconds(10))) {
+    Log("the Server's state is leaked");
     (void)impl_.release();
   }
 }

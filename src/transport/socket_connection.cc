@@ -4,6 +4,10 @@
 
 #include <sys/socket.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <type_traits>
 
@@ -62,6 +66,22 @@ class SocketConnection final : public Connection {
   std::string Network() const override { return kTcp ? "tcp" : "unix"; }
   std::string LocalAddress() const override { return local_; }
   const Peer& GetPeer() const override { return peer_; }
+
+  // The direct paths: the socket sees the coroutine's and the strand's own handler types.
+  asio::awaitable<ReadOutcome> ReadSome(asio::mutable_buffer buffer,
+                                        asio::cancellation_slot slot) override {
+    size_t n = 0;
+    if (TakeUnread(buffer, &n)) co_return ReadOutcome{boost::system::error_code(), n};
+    co_return co_await socket_.async_read_some(
+        buffer, asio::bind_cancellation_slot(slot, asio::as_tuple(asio::use_awaitable)));
+  }
+  void Write(std::span<const asio::const_buffer> buffers, const Strand& strand,
+             std::shared_ptr<WriteWaiter> waiter) override {
+    asio::async_write(
+        socket_, buffers, WholeBatch{},
+        asio::bind_executor(strand, [w = std::move(waiter)](boost::system::error_code ec,
+                                                            size_t n) { w->OnWritten(ec, n); }));
+  }
 
  protected:
   void DoReadSome(asio::mutable_buffer buffer, ReadHandler handler) override {

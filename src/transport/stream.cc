@@ -41,9 +41,7 @@ asio::awaitable<Error> Stream::ReadMore() {
 asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
   *got = 0;
   if (reading_stopped_) co_return Error(ErrorCode::kUnexpectedEof, "reading stopped");
-  auto [ec, k] = co_await connection_->AsyncReadSome(
-      asio::buffer(p, n),
-      asio::bind_cancellation_slot(stop_reading_.slot(), asio::as_tuple(asio::use_awaitable)));
+  auto [ec, k] = co_await connection_->ReadSome(asio::buffer(p, n), stop_reading_.slot());
   last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                       std::memory_order_relaxed);
   *got = k;
@@ -94,24 +92,9 @@ void Stream::Flush() {
     std::swap(queued_borrowed_, sending_borrowed_);
     std::swap(queued_owners_, sending_owners_);
   }
-  auto done = asio::bind_executor(
-      strand_, [self = shared_from_this()](boost::system::error_code ec, size_t) {
-        self->sending_.clear();
-        if (self->sending_.capacity() > kKeepSendCapacity) std::string().swap(self->sending_);
-        self->sending_borrowed_.Clear();
-        self->sending_owners_.clear();  // the borrowed values are sent: let them go
-        self->gather_.clear();
-        if (ec && self->keep_reading_after_write_error_) {
-          std::lock_guard lock(self->write_mu_);
-          self->closed_ = true;  // no more writes; the reader closes the socket
-        } else if (ec) {
-          self->Close();
-        }
-        self->Flush();
-      });
   if (sending_borrowed_.spans.empty()) {
     gather_.emplace_back(sending_.data(), sending_.size());
-    connection_->AsyncWrite(gather_, std::move(done));
+    connection_->Write(gather_, strand_, shared_from_this());
     return;
   }
   // Interleave the encoded bytes with the spans borrowed between them: one gather write.
@@ -122,7 +105,22 @@ void Stream::Flush() {
     at = span.at;
   }
   if (at < sending_.size()) gather_.emplace_back(sending_.data() + at, sending_.size() - at);
-  connection_->AsyncWrite(gather_, std::move(done));
+  connection_->Write(gather_, strand_, shared_from_this());
+}
+
+void Stream::OnWritten(boost::system::error_code ec, size_t) {
+  sending_.clear();
+  if (sending_.capacity() > kKeepSendCapacity) std::string().swap(sending_);
+  sending_borrowed_.Clear();
+  sending_owners_.clear();  // the borrowed values are sent: let them go
+  gather_.clear();
+  if (ec && keep_reading_after_write_error_) {
+    std::lock_guard lock(write_mu_);
+    closed_ = true;  // no more writes; the reader closes the socket
+  } else if (ec) {
+    Close();
+  }
+  Flush();
 }
 
 void Stream::WhenFlushed(std::function<void()> fn) {
@@ -151,8 +149,8 @@ asio::awaitable<void> Stream::Linger(std::chrono::milliseconds limit) {
   char scratch[16 * 1024];
   boost::system::error_code ec;
   while (!ec) {
-    std::tie(ec, std::ignore) = co_await connection_->AsyncReadSome(
-        asio::buffer(scratch), asio::as_tuple(asio::use_awaitable));
+    std::tie(ec, std::ignore) =
+        co_await connection_->ReadSome(asio::buffer(scratch), asio::cancellation_slot());
   }
   timer.cancel();
 }

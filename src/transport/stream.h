@@ -22,9 +22,7 @@
 
 namespace netrpc::transport {
 
-using Strand = boost::asio::strand<boost::asio::any_io_executor>;
-
-class Stream : public std::enable_shared_from_this<Stream> {
+class Stream : public std::enable_shared_from_this<Stream>, public WriteWaiter {
  public:
   explicit Stream(std::shared_ptr<Connection> connection);
   ~Stream();
@@ -89,6 +87,9 @@ class Stream : public std::enable_shared_from_this<Stream> {
 
   std::string RemoteAddress() const { return connection_->GetPeer().address; }
   const std::shared_ptr<Connection>& GetConnection() const { return connection_; }
+
+  // OnWritten ends a batch's write (WriteWaiter), on the strand.
+  void OnWritten(boost::system::error_code ec, size_t bytes) override;
 
  private:
   Error KickLocked(std::unique_lock<std::mutex>& lock);

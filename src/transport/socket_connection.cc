@@ -77,10 +77,14 @@ class SocketConnection final : public Connection {
   }
   void Write(std::span<const asio::const_buffer> buffers, const Strand& strand,
              std::shared_ptr<WriteWaiter> waiter) override {
-    asio::async_write(
-        socket_, buffers, WholeBatch{},
-        asio::bind_executor(strand, [w = std::move(waiter)](boost::system::error_code ec,
-                                                            size_t n) { w->OnWritten(ec, n); }));
+    auto done = asio::bind_executor(
+        strand,
+        [w = std::move(waiter)](boost::system::error_code ec, size_t n) { w->OnWritten(ec, n); });
+    if (buffers.size() == 1) {  // the usual batch: Asio's single-buffer path is the shorter
+      asio::async_write(socket_, asio::buffer(buffers[0]), WholeBatch{}, std::move(done));
+    } else {
+      asio::async_write(socket_, buffers, WholeBatch{}, std::move(done));
+    }
   }
 
  protected:

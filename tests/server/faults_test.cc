@@ -200,9 +200,12 @@ TEST(Faults, HalfOpenConnectionIsClosedByIdleTimeout) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
   ::close(fd);
   // A connection in use is not idle: a call that takes longer than the timeout completes.
-  auto client = testsvc::MustDial(s.Address());
+  // (A timeout of its own, long against a loaded machine's stalls between connecting and
+  // sending: a client that sends nothing for the whole timeout is idle, rightly closed.)
+  testsvc::TestServer busy({.idle_timeout = 1s});
+  auto client = testsvc::MustDial(busy.Address());
   int64_t r = 0;
-  EXPECT_FALSE(client->Call("Arith.Sleep", Args{400, 5}, &r));
+  EXPECT_FALSE(client->Call("Arith.Sleep", Args{1500, 5}, &r));
   EXPECT_EQ(r, 5);
 }
 

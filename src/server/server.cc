@@ -144,7 +144,8 @@ class Server::Impl {
   Error ServeRequest(netrpc::ServerCodec& codec) {
     auto connection = codec.Connection().Impl();
     if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeRequest: no connection");
-    auto* connection_io = connection->GetExecutor().target<asio::io_context::executor_type>();
+    auto connection_executor = connection->GetExecutor();  // target() points into it
+    auto* connection_io = connection_executor.target<asio::io_context::executor_type>();
     if (loop_->InLoopThread() || transport::DefaultLoop().InLoopThread() ||
         (connection_io != nullptr && connection_io->running_in_this_thread())) {
       return Error(ErrorCode::kUsage, "ServeRequest: blocking on netrpc's loop would deadlock");

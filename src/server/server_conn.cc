@@ -174,8 +174,12 @@ asio::awaitable<void> ServerConn::WaitForRoom() {
 }
 
 bool ServerConn::IdleSince(std::chrono::steady_clock::time_point* since) const {
-  if (in_flight_.load() != 0) return false;
-  *since = stream_->LastRead();
+  // A call that outlasted the timeout leaves the connection busy until its reply is out and
+  // the timeout has passed again since it finished.
+  if (in_flight_.load() != 0 || stream_->QueuedBytes() != 0) return false;
+  auto finished = std::chrono::steady_clock::time_point(
+      std::chrono::steady_clock::duration(last_finished_ns_.load(std::memory_order_relaxed)));
+  *since = std::max(stream_->LastRead(), finished);
   return true;
 }
 
@@ -297,6 +301,8 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
   if (watchdog) {  // the timer lives on the strand; stop it there
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
   }
+  last_finished_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                          std::memory_order_relaxed);
   if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
 }
 

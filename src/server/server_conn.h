@@ -47,7 +47,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // Drain stops reading new requests; the calls in flight finish and then the conn closes.
   void Drain();
   void ForceClose();
-  // IdleSince is when the connection last read a byte, if no call is in flight now.
+  // IdleSince is when the connection last read a byte or finished a call, if no call is in
+  // flight now and no reply waits to be sent.
   bool IdleSince(std::chrono::steady_clock::time_point* since) const;
 
  private:
@@ -91,6 +92,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   LargeRequest large_request_;             // between BeginLarge and FinishLarge
   Request header_;                         // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
+  std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing

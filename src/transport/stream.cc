@@ -81,10 +81,17 @@ void Stream::Flush() {
   {
     std::unique_lock lock(write_mu_);
     if ((queued_.empty() && queued_borrowed_.spans.empty()) || closed_) {
+      // A closed stream sends nothing more: what is queued goes (borrowed values with it),
+      // so that nobody waits for it to be flushed.
+      std::string().swap(queued_);
+      queued_borrowed_.Clear();
+      auto owners = std::move(queued_owners_);
+      queued_owners_.clear();
       writing_ = false;
       auto waiters = std::move(flushed_waiters_);
       flushed_waiters_.clear();
       lock.unlock();
+      owners.clear();
       for (auto& fn : waiters) fn();
       return;
     }
@@ -125,7 +132,9 @@ void Stream::OnWritten(boost::system::error_code ec, size_t) {
 
 void Stream::WhenFlushed(std::function<void()> fn) {
   std::unique_lock lock(write_mu_);
-  if (writing_ || !queued_.empty() || !queued_borrowed_.spans.empty()) {
+  // A write in flight ends in Flush, which runs the waiters; a closed stream has nothing
+  // left to flush (its queue is dropped at the next Flush).
+  if (writing_ || (!closed_ && (!queued_.empty() || !queued_borrowed_.spans.empty()))) {
     flushed_waiters_.push_back(std::move(fn));
     return;
   }

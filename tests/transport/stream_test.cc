@@ -138,6 +138,30 @@ TEST_F(StreamTest, AWriteOfBorrowedBytesAloneIsSent) {
   EXPECT_EQ(stream_->QueuedBytes(), 0u);
 }
 
+// A stream closed with a reply still queued drops it, and a close that waits for the flush
+// (ServerConn's) still runs: the flush found the stream closed before the wait began.
+TEST_F(StreamTest, AStreamClosedWithBytesQueuedDropsThemAndStillReportsFlushed) {
+  std::promise<void> release = HoldStrand();  // the flush posted by the write waits behind it
+  auto owner = std::make_shared<int>(0);
+  std::weak_ptr<int> watched = owner;
+  std::string big(100000, 'x');
+  ASSERT_FALSE(stream_->WriteBorrowing(owner, [&](std::string* out, Borrowed* borrowed) {
+    out->append("never sent");
+    borrowed->Add(out->size(), big.data(), big.size());
+    return Error{};
+  }));
+  stream_->Close();
+  release.set_value();
+  std::promise<void> flush_ran;  // queued behind the flush on the strand
+  asio::post(stream_->GetStrand(), [&] { flush_ran.set_value(); });
+  flush_ran.get_future().get();
+  EXPECT_EQ(stream_->QueuedBytes(), 0u);
+  EXPECT_TRUE(watched.expired());  // the borrowed value is let go, not kept until ~Stream
+  std::promise<void> flushed;
+  stream_->WhenFlushed([&] { flushed.set_value(); });
+  EXPECT_EQ(flushed.get_future().wait_for(std::chrono::seconds(10)), std::future_status::ready);
+}
+
 TEST_F(StreamTest, QueuedBytesCountsBorrowedBytes) {
   std::promise<void> release = HoldStrand();
   std::string big(100000, 'x');

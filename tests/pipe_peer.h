@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "netrpc/conn.h"
+#include "transport/conn_access.h"
 #include "transport/connection.h"
 #include "transport/pipe.h"
 
@@ -29,7 +30,7 @@ using Outcome = std::pair<error_code, size_t>;
 
 // PipeOf is the in-memory end behind a Conn from netrpc::Pipe(), to inject faults into.
 inline PipeConnection& PipeOf(const netrpc::Conn& conn) {
-  return dynamic_cast<PipeConnection&>(*conn.Impl());
+  return dynamic_cast<PipeConnection&>(*netrpc::detail::ConnAccess::Of(conn));
 }
 
 // StartWrite writes bytes (kept alive here until the write completes) and returns at once;

@@ -16,6 +16,9 @@ namespace transport {
 class Connection;
 class Listener;
 }  // namespace transport
+namespace detail {
+struct ConnAccess;  // how netrpc's own layers make and open these handles
+}  // namespace detail
 
 // Conn is one connected byte stream (Go's net.Conn): TCP, Unix, an adopted descriptor, an
 // in-memory pipe, and later TLS. netrpc does its I/O; a user hands a Conn to a Server
@@ -35,11 +38,9 @@ class Conn {
   // that connection (its calls fail). Idempotent.
   void Close();
 
-  // For netrpc's own layers.
-  explicit Conn(std::shared_ptr<transport::Connection> impl) : impl_(std::move(impl)) {}
-  const std::shared_ptr<transport::Connection>& Impl() const { return impl_; }
-
  private:
+  friend struct detail::ConnAccess;
+  explicit Conn(std::shared_ptr<transport::Connection> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<transport::Connection> impl_;
 };
 
@@ -57,11 +58,9 @@ class Listener {
   // Close stops listening; a pending Accept fails. A Unix listener removes its socket file.
   void Close();
 
-  // For netrpc's own layers.
-  explicit Listener(std::shared_ptr<transport::Listener> impl) : impl_(std::move(impl)) {}
-  const std::shared_ptr<transport::Listener>& Impl() const { return impl_; }
-
  private:
+  friend struct detail::ConnAccess;
+  explicit Listener(std::shared_ptr<transport::Listener> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<transport::Listener> impl_;
 };
 

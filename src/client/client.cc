@@ -15,6 +15,7 @@
 #include "codec/native.h"
 #include "protocol/gee_option.h"
 #include "protocol/http_connect.h"
+#include "transport/conn_access.h"
 #include "transport/listener.h"
 #include "transport/socket_connection.h"
 #include "types/log.h"
@@ -152,7 +153,7 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
   if (codec == nullptr && options_.gee_option && options_.protocol == Protocol::kNative) {
     return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
   }
-  Conn conn(connection);
+  Conn conn = ConnAccess::Make(connection);
   on_default_loop_ = connection->GetExecutor() == transport::DefaultLoop().Context().get_executor();
   stream_ = std::make_shared<transport::Stream>(std::move(connection));
   // Replies that arrived before a write failed are still delivered, as in Go's net/rpc,
@@ -518,7 +519,7 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
 
 Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
   auto core = std::make_shared<detail::ClientCore>(options);
-  if (Error err = core->Run(conn.Impl())) {
+  if (Error err = core->Run(detail::ConnAccess::Of(conn))) {
     core->Shutdown();
     return err;
   }
@@ -529,7 +530,7 @@ Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> 
                                                    DialOptions options) {
   if (codec == nullptr) return Error(ErrorCode::kUsage, "NewClientWithCodec: no codec");
   auto core = std::make_shared<detail::ClientCore>(options);
-  auto connection = codec->Connection().Impl();
+  auto connection = detail::ConnAccess::Of(codec->Connection());
   if (Error err = core->Run(std::move(connection), std::move(codec))) {
     core->Shutdown();
     return err;

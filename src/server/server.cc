@@ -17,6 +17,7 @@
 #include "netrpc/netrpc.h"
 #include "server/server_conn.h"
 #include "server/service_table.h"
+#include "transport/conn_access.h"
 #include "transport/event_loop.h"
 #include "transport/listener.h"
 #include "transport/socket_connection.h"
@@ -142,7 +143,7 @@ class Server::Impl {
   transport::EventLoop& Loop() { return *loop_; }
 
   Error ServeRequest(netrpc::ServerCodec& codec) {
-    auto connection = codec.Connection().Impl();
+    auto connection = detail::ConnAccess::Of(codec.Connection());
     if (connection == nullptr) return Error(ErrorCode::kUsage, "ServeRequest: no connection");
     auto connection_executor = connection->GetExecutor();  // target() points into it
     auto* connection_io = connection_executor.target<asio::io_context::executor_type>();
@@ -352,10 +353,12 @@ Error Server::ServeConn(int fd) {
   }
   return impl_->ServeConn(std::move(*connection), nullptr);
 }
-Error Server::ServeConn(Conn conn) { return impl_->ServeConn(conn.Impl(), nullptr); }
+Error Server::ServeConn(Conn conn) {
+  return impl_->ServeConn(detail::ConnAccess::Of(conn), nullptr);
+}
 Error Server::ServeCodec(std::unique_ptr<netrpc::ServerCodec> codec) {
   if (codec == nullptr) return Error(ErrorCode::kUsage, "ServeCodec: no codec");
-  auto connection = codec->Connection().Impl();
+  auto connection = detail::ConnAccess::Of(codec->Connection());
   return impl_->ServeConn(std::move(connection), std::move(codec));
 }
 Error Server::ServeRequest(netrpc::ServerCodec& codec) { return impl_->ServeRequest(codec); }
@@ -367,7 +370,7 @@ Error Server::Accept(Listener listener) {
   }
   auto done = std::make_shared<std::promise<void>>();
   auto ended = done->get_future();
-  if (Error err = impl_->Serve(listener.Impl(), done, "accept")) return err;
+  if (Error err = impl_->Serve(detail::ConnAccess::Of(listener), done, "accept")) return err;
   ended.wait();
   return Error(ErrorCode::kShutdown, "accept: listener closed");
 }

@@ -15,6 +15,7 @@
 #include "protocol/gee_option.h"
 #include "protocol/http_connect.h"
 #include "protocol/sniff.h"
+#include "transport/conn_access.h"
 #include "types/log.h"
 
 namespace netrpc::server {
@@ -79,7 +80,7 @@ ReadResult ServerConn::OnMessage(std::string_view in) {
 asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
   std::unique_ptr<protocol::GeeOptionReader> gee;
-  Conn conn(stream_->GetConnection());
+  Conn conn = detail::ConnAccess::Make(stream_->GetConnection());
   for (;;) {
     if (codec_) {
       large_ = codec_->Large();

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_future.hpp>
 
+#include "transport/conn_access.h"
 #include "transport/event_loop.h"
 #include "transport/listener.h"
 #include "transport/pipe.h"
@@ -34,7 +35,7 @@ Result<Conn> Listener::Accept() {
       asio::co_spawn(loop.Context(), impl_->Accept(loop.Context().get_executor()), asio::use_future)
           .get();
   if (!accepted.ok()) return accepted.error();
-  return Conn(std::move(*accepted));
+  return detail::ConnAccess::Make(std::move(*accepted));
 }
 std::string Listener::Address() const { return impl_ ? impl_->Address() : ""; }
 std::string Listener::Network() const { return impl_ ? impl_->Network() : ""; }
@@ -45,7 +46,7 @@ void Listener::Close() {
 Result<Listener> Listen(std::string_view network, std::string_view address) {
   auto l = transport::Listen(transport::DefaultLoop().Context().get_executor(), network, address);
   if (!l.ok()) return l.error();
-  return Listener(std::move(*l));
+  return detail::ConnAccess::Make(std::move(*l));
 }
 
 Result<Conn> DialConn(std::string_view network, std::string_view address,
@@ -60,19 +61,20 @@ Result<Conn> DialConn(std::string_view network, std::string_view address,
                                asio::use_future)
                     .get();
   if (!dialed.ok()) return dialed.error();
-  return Conn(std::move(*dialed));
+  return detail::ConnAccess::Make(std::move(*dialed));
 }
 
 Result<Conn> FileConn(int fd) {
   auto c = transport::AdoptDescriptor(transport::DefaultLoop().Context().get_executor(), fd);
   if (!c.ok()) return Error(c.error().code(), "FileConn: " + c.error().message());
-  return Conn(std::move(*c));
+  return detail::ConnAccess::Make(std::move(*c));
 }
 
 std::pair<Conn, Conn> Pipe() {
   auto ex = transport::DefaultLoop().Context().get_executor();
   auto [a, b] = transport::NewPipe(ex, ex);
-  return {Conn(std::move(a)), Conn(std::move(b))};
+  return {detail::ConnAccess::Make(std::shared_ptr<transport::Connection>(std::move(a))),
+          detail::ConnAccess::Make(std::shared_ptr<transport::Connection>(std::move(b)))};
 }
 
 }  // namespace netrpc

@@ -91,7 +91,7 @@ TEST(Faults, ResetMidFrameLosesOnlyThatConnection) {
   for (size_t cut : {size_t{2}, size_t{6}, size_t{12}, frames.size() / 2, frames.size() - 1}) {
     auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
     std::weak_ptr<netrpc::transport::Connection> served_end = server_end;
-    ASSERT_FALSE(server.ServeConn(netrpc::Conn(std::move(server_end))));
+    ASSERT_FALSE(server.ServeConn(netrpc::detail::ConnAccess::Make(std::move(server_end))));
     peer->SetFaults({.fail_writes_after = cut});
     auto wrote = testpipe::StartWrite(*peer, frames);
     loop.Poll();  // the server reads the bytes before the cut, then EOF, and closes
@@ -123,7 +123,7 @@ TEST(Faults, PeerThatStopsReadingIsNotBufferedWithoutBound) {
 
   auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
   server_end->SetFaults({.capacity = 256u << 10});  // the peer's receive buffer
-  ASSERT_FALSE(server.ServeConn(netrpc::Conn(server_end)));
+  ASSERT_FALSE(server.ServeConn(netrpc::detail::ConnAccess::Make(server_end)));
   constexpr int kCalls = 64;
   constexpr size_t kSize = 256u << 10;  // 16 MiB of replies asked for
   auto sent = testpipe::StartWrite(*peer, EchoRequests(kCalls, kSize));

@@ -118,7 +118,7 @@ TEST(Large, PeerLeavingInTheMiddleOfATailLosesOnlyItsConnection) {
   for (size_t cut : {size_t{100}, size_t{70000}, wire.size() / 2, wire.size() - 1}) {
     auto [peer, server_end] = netrpc::transport::NewPipe(loop.Executor(), loop.Executor());
     std::weak_ptr<netrpc::transport::Connection> served_end = server_end;
-    ASSERT_FALSE(s.server().ServeConn(netrpc::Conn(std::move(server_end))));
+    ASSERT_FALSE(s.server().ServeConn(netrpc::detail::ConnAccess::Make(std::move(server_end))));
     peer->SetFaults({.fail_writes_after = cut});
     auto wrote = testpipe::StartWrite(*peer, wire);
     loop.Poll();  // the server reads up to the cut, then EOF, and closes

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "test_service.h"
+#include "transport/conn_access.h"
 #include "transport/pipe.h"
 
 using namespace std::chrono_literals;
@@ -255,7 +256,8 @@ TEST(Seams, AFailedWriteFailsTheCallAndLaterCalls) {
   int64_t product = 0;
   ASSERT_FALSE((*client)->Call("Arith.Multiply", Args{2, 3}, &product));
   // The next write breaks after 3 bytes: half a frame reaches the server.
-  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(client_end.Impl().get());
+  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(
+      netrpc::detail::ConnAccess::Of(client_end).get());
   ASSERT_NE(pipe, nullptr);
   pipe->SetFaults({.fail_writes_after = 3});
   netrpc::Error err = (*client)->Call("Arith.Multiply", Args{4, 5}, &product);
@@ -278,7 +280,8 @@ TEST(Seams, AHalfWrittenFrameClosesOnlyItsConnection) {
   ASSERT_FALSE(server.ServeConn(bad_server_end));
   auto bad = netrpc::NewClient(bad_end);
   ASSERT_TRUE(bad.ok());
-  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(bad_end.Impl().get());
+  auto* pipe = dynamic_cast<netrpc::transport::PipeConnection*>(
+      netrpc::detail::ConnAccess::Of(bad_end).get());
   pipe->SetFaults({.fail_writes_after = 6});  // the preamble and two bytes of the frame length
   int64_t product = 0;
   EXPECT_TRUE((*bad)->Call("Arith.Multiply", Args{4, 5}, &product));

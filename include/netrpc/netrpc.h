@@ -85,8 +85,9 @@ struct ServerOptions {
   // until its calls finish and the peer takes its replies, instead of buffering without end.
   size_t max_calls_in_flight = 1024;
   size_t max_queued_reply_bytes = 64u << 20;
-  // idle_timeout closes a connection that has sent nothing and has no call in flight for this
-  // long (0: never, as net/rpc, gRPC and brpc by default); it catches half-open peers.
+  // idle_timeout closes a connection that has sent nothing, had no call finish and has no call
+  // in flight or reply waiting for this long (0: never, as net/rpc, gRPC and brpc by
+  // default); it catches half-open peers.
   std::chrono::milliseconds idle_timeout{0};
   // handler_timeout answers a call whose handler runs longer with "rpc: handler timeout after
   // Nms" (0: no limit). The handler is not stopped; its late reply is dropped.

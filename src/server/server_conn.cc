@@ -57,12 +57,7 @@ asio::awaitable<void> ServerConn::RunOne() {
       buffer.Consume(r.consumed);
       break;
     }
-    if (buffer.Size() > ctx_.limits.max_message_bytes + codec::kMaxFrameOverhead) {
-      one_error_ =
-          Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
-                                          std::to_string(ctx_.limits.max_message_bytes) + " bytes");
-      break;
-    }
+    if ((one_error_ = transport::CheckBuffered(buffer, ctx_.limits.max_message_bytes))) break;
     if (Error err = co_await stream_->ReadMore()) {
       one_error_ = err;
       break;

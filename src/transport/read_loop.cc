@@ -6,6 +6,12 @@ namespace netrpc::transport {
 
 namespace asio = boost::asio;
 
+Error CheckBuffered(const ReadBuffer& buffer, size_t max_message_bytes) {
+  if (buffer.Size() <= max_message_bytes + codec::kMaxFrameOverhead) return {};
+  return Error(ErrorCode::kTooLarge,
+               "message exceeds the limit of " + std::to_string(max_message_bytes) + " bytes");
+}
+
 asio::awaitable<Error> RunReadLoop(Stream& stream, MessageSink& sink, size_t max_message_bytes) {
   ReadBuffer& buffer = stream.Buffer();
   bool large_decided = false;  // BeginLarge answered for the message at the buffer's start
@@ -17,10 +23,7 @@ asio::awaitable<Error> RunReadLoop(Stream& stream, MessageSink& sink, size_t max
       buffer.Consume(r.consumed);
       large_decided = false;
     }
-    if (buffer.Size() > max_message_bytes + codec::kMaxFrameOverhead) {
-      co_return Error(ErrorCode::kTooLarge, "message exceeds the limit of " +
-                                                std::to_string(max_message_bytes) + " bytes");
-    }
+    if (Error err = CheckBuffered(buffer, max_message_bytes)) co_return err;
     co_await sink.WaitForRoom();
     if (!large_decided && buffer.Size() > 0) {
       codec::Tail* tail = nullptr;

@@ -34,6 +34,10 @@ class MessageSink {
   virtual void FinishLarge() {}
 };
 
+// CheckBuffered is the size rule every reader of a connection applies: a message may not
+// buffer more than max_message_bytes plus codec::kMaxFrameOverhead (kTooLarge past it).
+Error CheckBuffered(const ReadBuffer& buffer, size_t max_message_bytes);
+
 // RunReadLoop reads from stream into sink until the connection ends or breaks the protocol,
 // and returns why (kUnexpectedEof at a clean end). One size rule for all: a message may not
 // buffer more than max_message_bytes plus codec::kMaxFrameOverhead. Run it on the strand.

@@ -80,7 +80,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<std::pair<Response, std::string>> sent;
   auto respond = [&](ServerCodec& codec, const Request& h, const Event& ev, Value v) {
     Response rh{h.service_method, h.seq, ""};
-    if (ev.error) rh.error = "rpc: server cannot decode request: " + ev.error.message();
+    if (ev.error) rh.error = ev.error.message();
     if (v.object == nullptr) rh.error = "rpc: can't find service " + h.service_method;
     size_t before = out.size();
     if (codec.WriteResponse(rh, {v.type, v.object}, &out)) {

@@ -224,9 +224,10 @@ void ServerConn::Dispatch(Request& header) {
   }
   std::unique_ptr<detail::CallSlot> slot = method->stub.new_slot();
   if (Error body_err = codec_->ReadRequestBody({method->stub.args_type, slot->args})) {
-    Error answer("rpc: server cannot decode request: " + body_err.message());
-    WriteReply(header.seq, header.service_method, answer, {});
-    if (keep_open_) one_error_ = answer;
+    // Go answers a body it cannot decode with the codec's own text (server.go readRequest);
+    // only a bad header gets "rpc: server cannot decode request: ", and that ends the conn.
+    WriteReply(header.seq, header.service_method, body_err, {});
+    if (keep_open_) one_error_ = body_err;
     return;
   }
   Start(method, std::move(slot), header);

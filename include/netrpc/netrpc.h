@@ -108,7 +108,12 @@ struct ServerOptions {
   // loop, if set, runs the server's I/O there (and io_threads is unused).
   EventLoop* loop = nullptr;
   size_t io_threads = 1;
-  size_t worker_threads = 0;             // 0: one per core, at least 2
+  // Plain handlers run on a worker pool that grows when every worker is busy, so a ready call
+  // never waits behind blocked handlers (Go runs each call on its own goroutine), and shrinks
+  // back after 10 s idle. worker_threads is its minimum (0: one per core, at least 2),
+  // max_worker_threads its cap; past the cap, calls queue until a worker is free.
+  size_t worker_threads = 0;
+  size_t max_worker_threads = 1024;
   size_t max_message_bytes = 64u << 20;  // a larger request closes its connection
   size_t max_depth = 64;                 // nesting of a decoded value
   size_t max_connections = 10000;        // more are closed as soon as they are accepted

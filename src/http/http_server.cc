@@ -2,7 +2,8 @@
 // Beast's parser and answered in order through its write queue, keep-alive as the client asks.
 #include "http/http_server.h"
 
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
@@ -55,6 +56,24 @@ asio::awaitable<Error> ReadRequest(transport::Stream& stream,
     }
     if (Error err = co_await stream.ReadMore()) co_return err;
   }
+}
+
+// OnWorkers runs fn on the server's worker pool and resumes the awaiting coroutine on its
+// own executor (the connection's strand) afterwards.
+template <class F>
+auto OnWorkers(server::WorkerPool& pool, F fn) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [&pool](auto handler, F f) {
+        auto work = asio::make_work_guard(asio::get_associated_executor(handler));
+        pool.Post(
+            [handler = std::move(handler), f = std::move(f), work = std::move(work)]() mutable {
+              f();
+              auto ex = asio::get_associated_executor(handler);
+              asio::dispatch(ex, std::move(handler));
+              work.reset();
+            });
+      },
+      asio::use_awaitable, std::move(fn));
 }
 
 void Write(transport::Stream& stream, Response& res) {
@@ -188,19 +207,16 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
       HttpResponse answer;
       // Handlers may block: they run on the worker pool, and the connection waits here.
       bool threw = false;
-      co_await asio::co_spawn(
-          detail::ServerAccess::Workers(server_),
-          [&]() -> asio::awaitable<void> {
-            try {
-              handler(request, &answer);
-            } catch (...) {
-              threw = true;
-            }
-            co_return;
-          },
-          asio::use_awaitable);
-      if (threw) {
-        Log("http: handler for " + request.path + " threw");
+      co_await OnWorkers(detail::ServerAccess::Workers(server_), [&] {
+        try {
+          handler(request, &answer);
+        } catch (...) {
+          threw = true;
+        }
+      });
+      if (threw || answer.status < 100 || answer.status > 999) {
+        Log("http: handler for " + request.path +
+            (threw ? " threw" : " answered status " + std::to_string(answer.status)));
         res = Text(req, bhttp::status::internal_server_error, "500 internal server error\n");
       } else {
         res = Response(static_cast<bhttp::status>(answer.status), req.version());

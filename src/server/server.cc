@@ -5,7 +5,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <future>
@@ -35,6 +34,9 @@ size_t WorkerCount(const ServerOptions& o) {
   return std::max<size_t>(2, std::thread::hardware_concurrency());
 }
 
+// A worker above the minimum that found no call for this long leaves.
+constexpr std::chrono::seconds kWorkerIdleKeep{10};
+
 // BorrowedCodec lends a caller's codec to one ServerConn (ServeRequest) without owning or
 // closing it.
 class BorrowedCodec final : public netrpc::ServerCodec {
@@ -63,10 +65,11 @@ class Server::Impl {
         own_loop_(options.loop ? nullptr
                                : std::make_unique<transport::EventLoop>(options.io_threads)),
         loop_(options.loop ? &detail::LoopAccess::Of(*options.loop) : own_loop_.get()),
-        workers_(WorkerCount(options)) {
+        workers_(WorkerCount(options), std::max(WorkerCount(options), options.max_worker_threads),
+                 kWorkerIdleKeep) {
     ctx_.services = &services_;
     ctx_.stats = &stats_;
-    ctx_.workers = workers_.get_executor();
+    ctx_.workers = &workers_;
     ctx_.limits.max_message_bytes = options.max_message_bytes;
     ctx_.limits.max_depth = options.max_depth;
     ctx_.max_calls_in_flight = std::max<size_t>(1, options.max_calls_in_flight);
@@ -94,7 +97,7 @@ class Server::Impl {
       for (auto& [p, c] : conns_) c->ForceClose();
       cv_.wait(lock, [&] { return conns_.empty() && accept_loops_ == 0; });
     }
-    workers_.join();
+    workers_.Join();
     loop_->Stop();
     sweeper_.reset();  // before the io_context it was made on
   }
@@ -311,7 +314,7 @@ class Server::Impl {
   ServerOptions options_;
   std::unique_ptr<transport::EventLoop> own_loop_;  // unless ServerOptions::loop is given
   transport::EventLoop* loop_;
-  asio::thread_pool workers_;
+  server::WorkerPool workers_;
   std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
   struct SweepGuard {
     std::mutex mu;  // guards impl; held while a sweep runs
@@ -424,9 +427,7 @@ server::StatsSnapshot ServerAccess::Snapshot(const Server& server) {
 
 void ServerAccess::CloseNow(Server& server) { server.impl_->CloseNow(); }
 
-boost::asio::any_io_executor ServerAccess::Workers(Server& server) {
-  return server.impl_->ctx_.workers;
-}
+server::WorkerPool& ServerAccess::Workers(Server& server) { return *server.impl_->ctx_.workers; }
 
 }  // namespace detail
 

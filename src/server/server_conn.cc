@@ -325,11 +325,11 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
     Finish(method, std::move(slot), std::move(err), std::move(watchdog));
     return;
   }
-  asio::post(ctx_.workers,
-             [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
-               Error err = method->stub.invoke(*slot);
-               self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
-             });
+  ctx_.workers->Post(
+      [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
+        Error err = method->stub.invoke(*slot);
+        self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+      });
 }
 
 void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,

@@ -16,6 +16,7 @@
 #include "server/http_service.h"
 #include "server/service_table.h"
 #include "server/stats.h"
+#include "server/worker_pool.h"
 #include "transport/read_loop.h"
 #include "transport/stream.h"
 
@@ -24,7 +25,7 @@ namespace netrpc::server {
 // ServerContext is what a connection needs of its server.
 struct ServerContext {
   const ServiceTable* services;
-  boost::asio::any_io_executor workers;
+  WorkerPool* workers = nullptr;  // runs plain handlers (Dispatch::kWorker)
   codec::Limits limits;
   ServerStats* stats = nullptr;
   HttpSettings http;  // where HTTP CONNECT is answered, and who answers other requests

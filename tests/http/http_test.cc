@@ -253,15 +253,20 @@ TEST(Handlers, ServeMuxPatternsAsGo) {
   EXPECT_EQ(Get(s.Address(), "/debug/rpc").result_int(), 404);
 }
 
-TEST(Handlers, AThrowingHandlerGets500AndTheConnectionCarriesOn) {
+TEST(Handlers, AThrowingOrInvalidHandlerGets500AndTheConnectionCarriesOn) {
   testsvc::TestServer s;
   ASSERT_FALSE(s.server().HandleFunc(
       "/boom",
       [](const netrpc::HttpRequest&, netrpc::HttpResponse*) { throw std::runtime_error("boom"); }));
   ASSERT_FALSE(s.server().HandleFunc(
       "/ok", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) { res->body = "ok"; }));
+  ASSERT_FALSE(s.server().HandleFunc(
+      "/bad-status", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+        res->status = 1000;  // not an HTTP status
+      }));
   HttpConn conn(s.Address());
   EXPECT_EQ(conn.Send(bhttp::verb::get, "/boom").result_int(), 500);
+  EXPECT_EQ(conn.Send(bhttp::verb::get, "/bad-status").result_int(), 500);
   EXPECT_EQ(conn.Send(bhttp::verb::get, "/ok").body(), "ok");
 }
 

@@ -15,12 +15,13 @@ using testsvc::Args;
 
 // DumpDom runs Chromium on url and returns the DOM it rendered.
 std::string DumpDom(const std::string& url) {
-  std::string profile = (std::filesystem::temp_directory_path() /
-                         ("netrpc-chromium-" + std::to_string(::getpid())))
-                            .string();
-  std::string cmd = "timeout 90 chromium --headless --no-sandbox --disable-gpu "
-                    "--disable-dev-shm-usage --no-first-run --user-data-dir=" +
-                    profile + " --dump-dom '" + url + "' 2>/dev/null";
+  std::string profile =
+      (std::filesystem::temp_directory_path() / ("netrpc-chromium-" + std::to_string(::getpid())))
+          .string();
+  std::string cmd =
+      "timeout 90 chromium --headless --no-sandbox --disable-gpu "
+      "--disable-dev-shm-usage --no-first-run --user-data-dir=" +
+      profile + " --dump-dom '" + url + "' 2>/dev/null";
   std::string out;
   FILE* p = ::popen(cmd.c_str(), "r");
   if (p == nullptr) return out;

@@ -260,10 +260,10 @@ TEST(Handlers, AThrowingOrInvalidHandlerGets500AndTheConnectionCarriesOn) {
       [](const netrpc::HttpRequest&, netrpc::HttpResponse*) { throw std::runtime_error("boom"); }));
   ASSERT_FALSE(s.server().HandleFunc(
       "/ok", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) { res->body = "ok"; }));
-  ASSERT_FALSE(s.server().HandleFunc(
-      "/bad-status", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
-        res->status = 1000;  // not an HTTP status
-      }));
+  ASSERT_FALSE(s.server().HandleFunc("/bad-status",
+                                     [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+                                       res->status = 1000;  // not an HTTP status
+                                     }));
   HttpConn conn(s.Address());
   EXPECT_EQ(conn.Send(bhttp::verb::get, "/boom").result_int(), 500);
   EXPECT_EQ(conn.Send(bhttp::verb::get, "/bad-status").result_int(), 500);

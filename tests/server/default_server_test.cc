@@ -1,7 +1,6 @@
 // default_server_test.cc: Go's package functions on DefaultServer(), over 127.0.0.1 and a
 // pipe, and what the default server does at exit. One process-wide server: one test binary.
 #include <gtest/gtest.h>
-
 #include <netrpc/codec.h>
 
 #include <future>
@@ -58,13 +57,11 @@ TEST(DefaultServer, ServeConnServesAPipe) {
 }
 
 TEST(DefaultServer, ServeCodecAndServeRequestReachIt) {
-  EXPECT_EQ(netrpc::ServeCodec(nullptr), netrpc::Error(netrpc::ErrorCode::kUsage,
-                                                       "ServeCodec: no codec"));
+  EXPECT_EQ(netrpc::ServeCodec(nullptr),
+            netrpc::Error(netrpc::ErrorCode::kUsage, "ServeCodec: no codec"));
   struct NoConnCodec final : netrpc::ServerCodec {
     NoConnCodec() : ServerCodec(netrpc::Conn()) {}
-    netrpc::ReadResult ReadRequestHeader(std::string_view, netrpc::Request*) override {
-      return {};
-    }
+    netrpc::ReadResult ReadRequestHeader(std::string_view, netrpc::Request*) override { return {}; }
     netrpc::Error ReadRequestBody(netrpc::Value) override { return {}; }
     netrpc::Error WriteResponse(const netrpc::Response&, netrpc::ConstValue,
                                 std::string*) override {

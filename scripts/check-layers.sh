@@ -17,8 +17,9 @@ BELOW = {
     "transport": ["protocol"],
     "server": ["transport"],
     "client": ["transport"],
+    "http": ["server"],
 }
-ORDER = "types < codec < protocol < transport < server, client"
+ORDER = "types < codec < protocol < transport < server < http; transport < client"
 
 def sees(layer):  # the layer itself and everything below it
     out = {layer}

@@ -7,6 +7,7 @@ packages=(
   g++ cmake ninja-build make libboost1.81-dev libboost-json1.81-dev libssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev clang-format golang-go curl
   golang-github-hashicorp-net-rpc-msgpackrpc-dev  # examples/msgpack: HashiCorp's Go side
+  chromium  # tests/http/browser_test: the debug page as a browser renders it
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # bench/: the gRPC peer
 )
 

@@ -6,9 +6,9 @@
 
 int main(int argc, char** argv) {
   interop::Interop service;
-  // Sleep blocks a worker for as long as it is asked to; Go gives each call a goroutine, so a
-  // few dozen workers keep sleeping calls from delaying the others, as in Go.
-  netrpc::Server server({.worker_threads = 64});
+  // Default options: Sleep blocks a worker for as long as it is asked to, and the pool grows
+  // so that other calls do not wait behind it, as Go's goroutine per call.
+  netrpc::Server server;
   if (netrpc::Error err = server.Register(service)) {
     std::cerr << "register: " << err.message() << '\n';
     return 1;

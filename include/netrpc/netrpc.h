@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "netrpc/conn.h"
@@ -45,6 +46,7 @@ enum class Dispatch : uint8_t {
 };
 
 namespace detail {
+struct ServerAccess;
 class ClientCore;
 struct CallState;  // src/client/call_state.h
 struct LoopAccess;
@@ -73,11 +75,45 @@ class EventLoop {
   std::unique_ptr<Impl> impl_;
 };
 
+// Go's DefaultRPCPath and DefaultDebugPath (net/rpc/server.go).
+inline constexpr std::string_view DefaultRPCPath = "/_goRPC_";
+inline constexpr std::string_view DefaultDebugPath = "/debug/rpc";
+
+// HttpRequest is one HTTP request to a handler of Server::HandleFunc (the parts of Go's
+// http.Request a handler on an RPC port needs).
+struct HttpRequest {
+  std::string method;                                       // "GET"
+  std::string target;                                       // as sent: "/healthz?verbose=1"
+  std::string path;                                         // "/healthz"
+  std::string query;                                        // "verbose=1"
+  std::vector<std::pair<std::string, std::string>> header;  // in the order sent
+  std::string body;                                         // at most 1 MiB
+  std::string remote_address;                               // "127.0.0.1:50312"
+  // Header is the first value of field name, compared without case (Go's Header.Get); "" if
+  // there is none.
+  std::string_view Header(std::string_view name) const;
+};
+
+// HttpResponse is what a handler answers; Content-Length is set from body, and Content-Type
+// is "text/plain; charset=utf-8" unless the handler sets one.
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> header;
+  std::string body;
+};
+
+using HttpHandler = std::function<void(const HttpRequest&, HttpResponse*)>;
+
 struct ServerOptions {
   // loop, if set, runs the server's I/O there (and io_threads is unused).
   EventLoop* loop = nullptr;
   size_t io_threads = 1;
-  size_t worker_threads = 0;             // 0: one per core, at least 2
+  // Plain handlers run on a worker pool that grows when every worker is busy, so a ready call
+  // never waits behind blocked handlers (Go runs each call on its own goroutine), and shrinks
+  // back after 10 s idle. worker_threads is its minimum (0: one per core, at least 2),
+  // max_worker_threads its cap; past the cap, calls queue until a worker is free.
+  size_t worker_threads = 0;
+  size_t max_worker_threads = 1024;
   size_t max_message_bytes = 64u << 20;  // a larger request closes its connection
   size_t max_depth = 64;                 // nesting of a decoded value
   size_t max_connections = 10000;        // more are closed as soon as they are accepted
@@ -160,10 +196,22 @@ class Server {
   // answered an unknown method or an undecodable body with; a handler's error is the
   // reply's, not ServeRequest's. Do not call it while the codec is served otherwise.
   Error ServeRequest(ServerCodec& codec);
-  // HandleHTTP sets the path that answers HTTP CONNECT with Go's handshake (default
-  // "/_goRPC_", Go's DefaultRPCPath). Every listener detects each connection's protocol from
-  // its first bytes: native, gob, JSON-RPC, GeeRPC's Option and HTTP share one port.
-  void HandleHTTP(std::string_view rpc_path = "/_goRPC_");
+  // HandleHTTP turns on HTTP on every listener of this server (Go's Server.HandleHTTP):
+  // CONNECT rpc_path starts an RPC stream (Go's handshake), any other method there gets Go's
+  // "405 must CONNECT", and debug_path serves the debug page: Go's /debug/rpc layout (each
+  // service, its methods as Go prints them and their calls) with live columns Go lacks, and
+  // the same data as JSON at debug_path?format=json. HandleHTTP() uses Go's DefaultRPCPath
+  // and DefaultDebugPath. Without it, CONNECT to /_goRPC_ is still answered (Go answers it
+  // only after HandleHTTP) and nothing else is: the debug page is off by default.
+  void HandleHTTP();
+  void HandleHTTP(std::string_view rpc_path, std::string_view debug_path);
+  // HandleFunc answers HTTP requests for pattern on this server's port, beside the RPC and
+  // debug paths, as Go's http.HandleFunc beside rpc.HandleHTTP. Patterns are Go's ServeMux
+  // paths: "/healthz" matches that path only, "/static/" every path below it; the longest
+  // match wins; a path nothing matches gets Go's "404 page not found". Handlers run on the
+  // worker pool and may block. Errors: a pattern that is empty, does not start with '/', or
+  // is already registered (Go panics there).
+  Error HandleFunc(std::string_view pattern, HttpHandler handler);
   // Shutdown stops accepting, stops reading new requests, lets the calls in flight finish
   // and their replies go out (up to options.shutdown_grace), then closes every connection.
   void Shutdown();
@@ -172,12 +220,37 @@ class Server {
   uint64_t NumCalls(std::string_view service_method) const;
 
  private:
+  friend struct detail::ServerAccess;  // src/server/server_access.h: for http/
   class Impl;
   Error AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                    RegisterOptions options);
   Error AddFunc(std::string_view service_method, detail::MethodStub stub, RegisterOptions options);
   std::unique_ptr<Impl> impl_;
 };
+
+// DefaultServer is the server of Go's package-level functions (rpc.DefaultServer), made with
+// default ServerOptions on first use and never destroyed. At exit it stops at once: its
+// listeners and connections close and its I/O threads end, calls in flight are abandoned
+// (their replies are not sent, and handlers still running are not waited for), as a Go
+// process's exit ends its goroutines. For a graceful end, call DefaultServer().Shutdown()
+// before returning from main.
+Server& DefaultServer();
+// Go's package functions (net/rpc/server.go), each on DefaultServer().
+template <class T>
+Error Register(T& obj, RegisterOptions options = {}) {
+  return DefaultServer().Register(obj, options);
+}
+template <class T>
+Error RegisterName(std::string_view name, T& obj, RegisterOptions options = {}) {
+  return DefaultServer().RegisterName(name, obj, options);
+}
+void HandleHTTP();
+void HandleHTTP(std::string_view rpc_path, std::string_view debug_path);
+Error HandleFunc(std::string_view pattern, HttpHandler handler);
+Error Accept(Listener listener);  // blocks, as Go's rpc.Accept
+Error ServeConn(Conn conn);       // returns at once (Go's blocks until the client hangs up)
+Error ServeCodec(std::unique_ptr<ServerCodec> codec);
+Error ServeRequest(ServerCodec& codec);
 
 struct DialOptions {
   Protocol protocol = Protocol::kNative;

@@ -40,6 +40,16 @@ ReadResult ParseHttpHead(std::string_view in, HttpHead* head) {
   return {after, {}};
 }
 
+std::string WithCrlf(std::string_view head) {
+  std::string out;
+  out.reserve(head.size() + 16);
+  for (size_t i = 0; i < head.size(); ++i) {
+    if (head[i] == '\n' && (i == 0 || head[i - 1] != '\r')) out += '\r';
+    out += head[i];
+  }
+  return out;
+}
+
 std::string ConnectRequest(std::string_view path) {
   return "CONNECT " + std::string(path) + " HTTP/1.0\n\n";
 }

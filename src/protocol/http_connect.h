@@ -23,6 +23,10 @@ struct HttpHead {
 // bare LF Go's DialHTTP writes. NeedMore until complete; over kMaxHttpHeadBytes is an error.
 ReadResult ParseHttpHead(std::string_view in, HttpHead* head);
 
+// WithCrlf is a head with every bare LF made CRLF, for parsers that insist on CRLF (Beast)
+// where Go's net/http accepts both.
+std::string WithCrlf(std::string_view head);
+
 // The bytes each side writes.
 std::string ConnectRequest(std::string_view path);  // Go's DialHTTPPath
 std::string ConnectedResponse();                    // Go's ServeHTTP on success

@@ -5,7 +5,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <condition_variable>
 #include <future>
@@ -15,6 +14,7 @@
 
 #include "netrpc/codec.h"
 #include "netrpc/netrpc.h"
+#include "server/server_access.h"
 #include "server/server_conn.h"
 #include "server/service_table.h"
 #include "transport/conn_access.h"
@@ -33,6 +33,9 @@ size_t WorkerCount(const ServerOptions& o) {
   if (o.worker_threads > 0) return o.worker_threads;
   return std::max<size_t>(2, std::thread::hardware_concurrency());
 }
+
+// A worker above the minimum that found no call for this long leaves.
+constexpr std::chrono::seconds kWorkerIdleKeep{10};
 
 // BorrowedCodec lends a caller's codec to one ServerConn (ServeRequest) without owning or
 // closing it.
@@ -62,9 +65,11 @@ class Server::Impl {
         own_loop_(options.loop ? nullptr
                                : std::make_unique<transport::EventLoop>(options.io_threads)),
         loop_(options.loop ? &detail::LoopAccess::Of(*options.loop) : own_loop_.get()),
-        workers_(WorkerCount(options)) {
+        workers_(WorkerCount(options), std::max(WorkerCount(options), options.max_worker_threads),
+                 kWorkerIdleKeep) {
     ctx_.services = &services_;
-    ctx_.workers = workers_.get_executor();
+    ctx_.stats = &stats_;
+    ctx_.workers = &workers_;
     ctx_.limits.max_message_bytes = options.max_message_bytes;
     ctx_.limits.max_depth = options.max_depth;
     ctx_.max_calls_in_flight = std::max<size_t>(1, options.max_calls_in_flight);
@@ -92,7 +97,7 @@ class Server::Impl {
       for (auto& [p, c] : conns_) c->ForceClose();
       cv_.wait(lock, [&] { return conns_.empty() && accept_loops_ == 0; });
     }
-    workers_.join();
+    workers_.Join();
     loop_->Stop();
     sweeper_.reset();  // before the io_context it was made on
   }
@@ -126,8 +131,6 @@ class Server::Impl {
     std::lock_guard lock(mu_);
     return address_;
   }
-
-  void HandleHTTP(std::string_view rpc_path) { ctx_.rpc_path = rpc_path; }
 
   void Serve() {
     std::unique_lock lock(mu_);
@@ -215,7 +218,30 @@ class Server::Impl {
     cv_.notify_all();
   }
 
+  // CloseNow ends serving at once, for the default server at exit: listeners and connections
+  // close without a grace period, the I/O threads stop; handlers still running are left to
+  // the process's end (their pool is never joined, as a Go process does not wait for them).
+  void CloseNow() {
+    {
+      std::lock_guard lock(mu_);
+      shutdown_ = true;
+      for (auto& l : listeners_) l->Close();
+      for (auto& [p, c] : conns_) c->ForceClose();
+    }
+    if (loop_->InLoopThread()) return;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::seconds(1),
+                   [&] { return conns_.empty() && accept_loops_ == 0; });
+      shutdown_done_ = true;
+      cv_.notify_all();
+    }
+    loop_->Stop();
+  }
+
   server::ServiceTable services_;
+  server::ServerStats stats_;
+  server::ServerContext ctx_;
 
  private:
   asio::awaitable<void> AcceptLoop(std::shared_ptr<transport::Listener> listener,
@@ -286,10 +312,9 @@ class Server::Impl {
   }
 
   ServerOptions options_;
-  server::ServerContext ctx_;
   std::unique_ptr<transport::EventLoop> own_loop_;  // unless ServerOptions::loop is given
   transport::EventLoop* loop_;
-  asio::thread_pool workers_;
+  server::WorkerPool workers_;
   std::unique_ptr<asio::steady_timer> sweeper_;  // idle sweep, on the loop
   struct SweepGuard {
     std::mutex mu;  // guards impl; held while a sweep runs
@@ -374,13 +399,36 @@ Error Server::Accept(Listener listener) {
   ended.wait();
   return Error(ErrorCode::kShutdown, "accept: listener closed");
 }
-void Server::HandleHTTP(std::string_view rpc_path) { impl_->HandleHTTP(rpc_path); }
 void Server::Shutdown() { impl_->Shutdown(); }
 
 uint64_t Server::NumCalls(std::string_view service_method) const {
   Error err;
   server::Method* m = impl_->services_.Lookup(service_method, &err);
-  return m ? m->num_calls.load(std::memory_order_relaxed) : 0;
+  return m ? m->stats.calls.load(std::memory_order_relaxed) : 0;
 }
+
+namespace detail {
+
+server::HttpSettings& ServerAccess::Http(Server& server) { return server.impl_->ctx_.http; }
+
+server::StatsSnapshot ServerAccess::Snapshot(const Server& server) {
+  server::StatsSnapshot out;
+  out.services = server.impl_->services_.Snapshot();
+  for (size_t i = 0; i < static_cast<size_t>(server::WireProtocol::kCount); ++i) {
+    auto p = static_cast<server::WireProtocol>(i);
+    const server::ProtocolStats& s = server.impl_->stats_.Of(p);
+    out.protocols.push_back(
+        {std::string(server::WireProtocolName(p)), s.open.load(std::memory_order_relaxed),
+         s.total.load(std::memory_order_relaxed), s.bytes_in.load(std::memory_order_relaxed),
+         s.bytes_out.load(std::memory_order_relaxed)});
+  }
+  return out;
+}
+
+void ServerAccess::CloseNow(Server& server) { server.impl_->CloseNow(); }
+
+server::WorkerPool& ServerAccess::Workers(Server& server) { return *server.impl_->ctx_.workers; }
+
+}  // namespace detail
 
 }  // namespace netrpc

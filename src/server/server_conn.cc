@@ -31,10 +31,18 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       codec_(std::move(codec)),
       large_(codec_ ? codec_->Large() : nullptr) {}
 
+ServerConn::~ServerConn() {
+  if (protocol_ != nullptr) protocol_->open.fetch_sub(1, std::memory_order_relaxed);
+}
+
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
   Error err;
-  if (!codec_) err = co_await ChooseCodec();
+  if (!codec_) {
+    err = co_await ChooseCodec();
+  } else {
+    SetProtocol(WireProtocol::kCodec);  // ServeCodec
+  }
   if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
   if (err.code() != ErrorCode::kUnexpectedEof) {
     Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
@@ -75,10 +83,12 @@ ReadResult ServerConn::OnMessage(std::string_view in) {
 asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
   std::unique_ptr<protocol::GeeOptionReader> gee;
+  WireProtocol protocol = WireProtocol::kNative;  // set with codec_ below
   Conn conn = detail::ConnAccess::Make(stream_->GetConnection());
   for (;;) {
     if (codec_) {
       large_ = codec_->Large();
+      SetProtocol(protocol);
       co_return Error{};
     }
     switch (protocol::Sniff(buffer.Data())) {
@@ -89,12 +99,15 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         break;
       case protocol::Detected::kNative:
         codec_ = codec::NewNativeServerCodec(ctx_.limits, conn);
+        protocol = WireProtocol::kNative;
         continue;
       case protocol::Detected::kGob:
         codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kNetRpc, conn);
+        protocol = WireProtocol::kGob;
         continue;
       case protocol::Detected::kJsonRpc:
         codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
+        protocol = WireProtocol::kJsonRpc;
         continue;
       case protocol::Detected::kGeeOption: {
         if (!gee) gee = std::make_unique<protocol::GeeOptionReader>();
@@ -108,6 +121,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         } else {
           codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
         }
+        protocol = WireProtocol::kGeeRpc;
         continue;
       }
       case protocol::Detected::kHttpConnect:
@@ -117,9 +131,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         if (r.error) co_return r.error;
         if (r.NeedMore()) break;
         bool connected = false;
-        Error err = AnswerHttp(buffer.Data().substr(0, r.consumed), &connected);
-        buffer.Consume(r.consumed);
-        if (err) co_return err;
+        if (Error err = co_await ServeHttp(r.consumed, &connected)) co_return err;
         continue;  // the RPC stream follows the handshake: sniff it in turn
       }
     }
@@ -179,15 +191,36 @@ bool ServerConn::IdleSince(std::chrono::steady_clock::time_point* since) const {
   return true;
 }
 
-Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
+asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) {
+  auto& buffer = stream_->Buffer();
   protocol::HttpHead head;
-  protocol::ParseHttpHead(head_bytes, &head);
+  protocol::ParseHttpHead(buffer.Data().substr(0, head_size), &head);
+  std::string rpc_path = ctx_.http.RpcPath();
+  if (head.target == rpc_path && head.method == "CONNECT") {
+    // Answered on every port, HandleHTTP or not (Go answers it only after HandleHTTP).
+    buffer.Consume(head_size);
+    stream_->WriteWith([&](std::string* out) {
+      out->append(protocol::ConnectedResponse());
+      return Error{};
+    });
+    *connected = true;
+    co_return Error{};
+  }
+  if (auto http = ctx_.http.Service()) {  // HandleHTTP or a user's handlers: http/ answers
+    SetProtocol(WireProtocol::kHttp);
+    std::string_view head_bytes = buffer.Data().substr(0, head_size);
+    if (head_bytes.find("\r\n") == std::string_view::npos) {  // bare LFs, as Go's DialHTTP
+      std::string rest = protocol::WithCrlf(head_bytes).append(buffer.Data().substr(head_size));
+      buffer.Consume(buffer.Size());
+      buffer.Append(rest);
+    }
+    auto outcome = co_await http->Serve(*stream_, std::move(rpc_path));
+    *connected = outcome == HttpService::Outcome::kConnected;
+    co_return *connected ? Error{} : ErrUnexpectedEof;  // an end, not a fault: no log line
+  }
   std::string answer;
   Error err;
-  if (head.target == ctx_.rpc_path && head.method == "CONNECT") {
-    answer = protocol::ConnectedResponse();
-    *connected = true;
-  } else if (head.target == ctx_.rpc_path) {  // Go: "405 must CONNECT"
+  if (head.target == rpc_path) {  // Go: "405 must CONNECT"
     answer = protocol::HttpErrorResponse(405, "Method Not Allowed", "405 must CONNECT\n");
     err =
         Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
@@ -195,11 +228,21 @@ Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
     answer = protocol::HttpErrorResponse(404, "Not Found", "404 page not found\n");
     err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": not found");
   }
+  buffer.Consume(head_size);
   stream_->WriteWith([&](std::string* out) {
     out->append(answer);
     return Error{};
   });
-  return err;
+  co_return err;
+}
+
+void ServerConn::SetProtocol(WireProtocol protocol) {
+  if (ctx_.stats == nullptr) return;
+  if (protocol_ != nullptr) protocol_->open.fetch_sub(1, std::memory_order_relaxed);
+  protocol_ = &ctx_.stats->Of(protocol);
+  protocol_->open.fetch_add(1, std::memory_order_relaxed);
+  protocol_->total.fetch_add(1, std::memory_order_relaxed);
+  stream_->CountBytes(&protocol_->bytes_in, &protocol_->bytes_out);
 }
 
 Method* ServerConn::FindMethod(const std::string& service_method, Error* err) {
@@ -237,7 +280,9 @@ void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
                        const Request& header) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
-  method->num_calls.fetch_add(1, std::memory_order_relaxed);
+  slot->started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  method->stats.calls.fetch_add(1, std::memory_order_relaxed);
+  method->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
   in_flight_.fetch_add(1);
   Execute(method, std::move(slot));
 }
@@ -280,16 +325,18 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
     Finish(method, std::move(slot), std::move(err), std::move(watchdog));
     return;
   }
-  asio::post(ctx_.workers,
-             [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
-               Error err = method->stub.invoke(*slot);
-               self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
-             });
+  ctx_.workers->Post(
+      [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
+        Error err = method->stub.invoke(*slot);
+        self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+      });
 }
 
 void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
                         std::shared_ptr<Watchdog> watchdog) {
-  if (watchdog == nullptr || !watchdog->answered.exchange(true)) {
+  int64_t started_ns = slot->started_ns;  // WriteReply may take the slot
+  bool answered_late = watchdog != nullptr && watchdog->answered.exchange(true);
+  if (!answered_late) {
     // The reply may be sent straight from the slot, which the stream then keeps until then.
     uint64_t seq = slot->seq;
     const std::string& service_method = slot->service_method;
@@ -298,8 +345,12 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
   if (watchdog) {  // the timer lives on the strand; stop it there
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
   }
-  last_finished_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                          std::memory_order_relaxed);
+  int64_t now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  last_finished_ns_.store(now_ns, std::memory_order_relaxed);
+  MethodStats& stats = method->stats;
+  stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (err || answered_late) stats.errors.fetch_add(1, std::memory_order_relaxed);
+  stats.latency.Record(now_ns - started_ns);
   if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
 }
 

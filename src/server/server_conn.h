@@ -13,7 +13,10 @@
 #include <vector>
 
 #include "codec/codec.h"
+#include "server/http_service.h"
 #include "server/service_table.h"
+#include "server/stats.h"
+#include "server/worker_pool.h"
 #include "transport/read_loop.h"
 #include "transport/stream.h"
 
@@ -22,9 +25,10 @@ namespace netrpc::server {
 // ServerContext is what a connection needs of its server.
 struct ServerContext {
   const ServiceTable* services;
-  boost::asio::any_io_executor workers;
+  WorkerPool* workers = nullptr;  // runs plain handlers (Dispatch::kWorker)
   codec::Limits limits;
-  std::string rpc_path = "/_goRPC_";  // where HTTP CONNECT is answered
+  ServerStats* stats = nullptr;
+  HttpSettings http;  // where HTTP CONNECT is answered, and who answers other requests
   size_t max_calls_in_flight = 1024;
   size_t max_queued_reply_bytes = 64u << 20;
   std::chrono::milliseconds handler_timeout{0};
@@ -36,6 +40,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // HTTP CONNECT); a given one (ServeCodec) is used from the first byte.
   ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stream> stream,
              std::unique_ptr<ServerCodec> codec, std::function<void(ServerConn*)> on_closed);
+  ~ServerConn() override;
 
   // Run reads and serves requests until the connection ends; spawn it on the stream's strand.
   boost::asio::awaitable<void> Run();
@@ -53,6 +58,12 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
 
  private:
   boost::asio::awaitable<Error> ChooseCodec();
+  // ServeHttp answers an HTTP head at the start of the buffer: Go's CONNECT here, anything
+  // else by the HttpService if there is one, else with Go's 405 or 404 and a close.
+  // *connected: the RPC stream follows.
+  boost::asio::awaitable<Error> ServeHttp(size_t head_size, bool* connected);
+  // SetProtocol counts this connection, and from now on its bytes, under protocol.
+  void SetProtocol(WireProtocol protocol);
   // The read loop's side (transport::MessageSink).
   ReadResult OnMessage(std::string_view in) override;
   boost::asio::awaitable<void> WaitForRoom() override;
@@ -67,9 +78,6 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   };
   Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
   void FinishLarge() override;
-  // AnswerHttp handles an HTTP head: a CONNECT to the RPC path is accepted (true), anything
-  // else is answered with Go's error status and the connection closes.
-  Error AnswerHttp(std::string_view head_bytes, bool* connected);
   void Dispatch(Request& header);
   Method* FindMethod(const std::string& service_method, Error* err);
   void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
@@ -89,6 +97,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::function<void(ServerConn*)> on_closed_;
   std::unique_ptr<ServerCodec> codec_;
   codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
+  ProtocolStats* protocol_ = nullptr;      // set once the protocol is known
   LargeRequest large_request_;             // between BeginLarge and FinishLarge
   Request header_;                         // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};

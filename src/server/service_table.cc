@@ -5,6 +5,8 @@
 #include <iostream>
 #include <mutex>
 
+#include "codec/go_type_name.h"
+
 namespace netrpc::server {
 namespace {
 
@@ -89,6 +91,29 @@ Method* ServiceTable::Lookup(std::string_view service_method, Error* err) const 
     return nullptr;
   }
   return m->second.get();
+}
+
+std::vector<StatsSnapshot::Service> ServiceTable::Snapshot() const {
+  std::vector<StatsSnapshot::Service> out;
+  std::shared_lock lock(mu_);
+  for (const auto& [name, methods] : services_) {  // std::map: sorted by name, as Go sorts
+    StatsSnapshot::Service& service = out.emplace_back();
+    service.name = name;
+    for (const auto& [method_name, m] : methods) {
+      StatsSnapshot::Method& s = service.methods.emplace_back();
+      s.name = method_name;
+      // Go prints reflect types, Multiply(main.Args, *int) error; these are the names the
+      // gob codec sends for the same described types.
+      s.args_type = codec::GoTypeName(m->stub.args_type, "main");
+      s.reply_type = "*" + codec::GoTypeName(m->stub.reply_type, "main");
+      s.calls = m->stats.calls.load(std::memory_order_relaxed);
+      s.in_flight = m->stats.in_flight.load(std::memory_order_relaxed);
+      s.errors = m->stats.errors.load(std::memory_order_relaxed);
+      s.p50_ns = m->stats.latency.Quantile(0.50);
+      s.p99_ns = m->stats.latency.Quantile(0.99);
+    }
+  }
+  return out;
 }
 
 }  // namespace netrpc::server

@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "netrpc/netrpc.h"
+#include "server/stats.h"
 
 namespace netrpc::server {
 
 struct Method {
   detail::MethodStub stub;
   Dispatch dispatch = Dispatch::kWorker;
-  std::atomic<uint64_t> num_calls{0};
+  MethodStats stats;
 };
 
 class ServiceTable {
@@ -29,6 +30,8 @@ class ServiceTable {
   // Lookup finds "Service.Method", or sets *err to net/rpc's message for why not.
   // Methods are never removed, so the pointer stays valid for the server's life.
   Method* Lookup(std::string_view service_method, Error* err) const;
+  // Snapshot copies every method's counters, with its types named as gob names them.
+  std::vector<StatsSnapshot::Service> Snapshot() const;
 
  private:
   using Methods = std::map<std::string, std::unique_ptr<Method>, std::less<>>;

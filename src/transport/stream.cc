@@ -45,6 +45,8 @@ asio::awaitable<Error> Stream::ReadSome(char* p, size_t n, size_t* got) {
   last_read_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
                       std::memory_order_relaxed);
   *got = k;
+  read_total_ += k;
+  if (count_in_ != nullptr) count_in_->fetch_add(k, std::memory_order_relaxed);
   if (ec) {
     if (ec == asio::error::eof || reading_stopped_) {
       co_return Error(ErrorCode::kUnexpectedEof, "EOF");
@@ -115,7 +117,8 @@ void Stream::Flush() {
   connection_->Write(gather_, strand_, shared_from_this());
 }
 
-void Stream::OnWritten(boost::system::error_code ec, size_t) {
+void Stream::OnWritten(boost::system::error_code ec, size_t bytes) {
+  if (count_out_ != nullptr) count_out_->fetch_add(bytes, std::memory_order_relaxed);
   sending_.clear();
   if (sending_.capacity() > kKeepSendCapacity) std::string().swap(sending_);
   sending_borrowed_.Clear();

@@ -88,6 +88,14 @@ class Stream : public std::enable_shared_from_this<Stream>, public WriteWaiter {
   std::string RemoteAddress() const { return connection_->GetPeer().address; }
   const std::shared_ptr<Connection>& GetConnection() const { return connection_; }
 
+  // CountBytes adds the bytes read and written from now on to *in and *out (a server's
+  // totals per protocol); the first call adds those read before it too. On the strand.
+  void CountBytes(std::atomic<uint64_t>* in, std::atomic<uint64_t>* out) {
+    if (count_in_ == nullptr) in->fetch_add(read_total_, std::memory_order_relaxed);
+    count_in_ = in;
+    count_out_ = out;
+  }
+
   // OnWritten ends a batch's write (WriteWaiter), on the strand.
   void OnWritten(boost::system::error_code ec, size_t bytes) override;
 
@@ -101,6 +109,9 @@ class Stream : public std::enable_shared_from_this<Stream>, public WriteWaiter {
   boost::asio::cancellation_signal stop_reading_;  // strand only, as is reading_stopped_
   bool reading_stopped_ = false;
   std::atomic<int64_t> last_read_ns_;  // steady_clock ticks; read by the idle sweep
+  uint64_t read_total_ = 0;            // strand only, as are the counters' pointers
+  std::atomic<uint64_t>* count_in_ = nullptr;
+  std::atomic<uint64_t>* count_out_ = nullptr;
 
   std::mutex write_mu_;  // guards queued_*, writing_, closed_, flushed_waiters_
   std::string queued_;

@@ -106,7 +106,7 @@ TEST(Http, OtherMethodsOnTheRpcPathGet405) {
 
 TEST(Http, CustomPathFromHandleHTTP) {
   testsvc::TestServer s;
-  s.server().HandleHTTP("/rpc");
+  s.server().HandleHTTP("/rpc", "/debug/rpc");
   auto c = netrpc::DialHTTPPath("tcp", s.Address(), "/rpc");
   ASSERT_TRUE(c.ok()) << c.error().message();
   int64_t r = 0;

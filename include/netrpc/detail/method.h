@@ -31,6 +31,7 @@ struct CallSlot {
   void* reply = nullptr;
   uint64_t seq = 0;
   std::string service_method;
+  int64_t started_ns = 0;  // steady_clock ticks at dispatch, for the method's latency
 };
 template <class A, class R>
 struct TypedSlot final : CallSlot {

@@ -202,9 +202,14 @@ asio::awaitable<void> ClientCore::ReadLoop() {
     std::lock_guard lock(mu_);
     closing = closing_;
   }
-  if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
-  FailAll(closing ? ErrShutdown : err);
+  size_t told = FailAll(closing ? ErrShutdown : err);
+  // The calls in flight return the error; with none, later calls get only ErrShutdown, so the
+  // reason the connection ended is logged here or nowhere.
+  if (!closing && told == 0 && err.code() != ErrorCode::kUnexpectedEof) {
+    Log(LogLevel::kWarning, "client: connection to ", stream->RemoteAddress(),
+        " ended: ", err.message());
+  }
   codec_->Close();
   stream->Close();
 }
@@ -281,7 +286,7 @@ void ClientCore::FinishLarge() {
   }
 }
 
-void ClientCore::FailAll(const Error& err) {
+size_t ClientCore::FailAll(const Error& err) {
   std::vector<std::shared_ptr<Call>> calls;
   {
     std::lock_guard lock(mu_);
@@ -289,6 +294,7 @@ void ClientCore::FailAll(const Error& err) {
     calls = pending_.TakeAll();
   }
   for (auto& c : calls) Complete(*c, err);
+  return calls.size();
 }
 
 std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstValue args,

@@ -37,7 +37,10 @@ asio::awaitable<void> ServerConn::Run() {
   if (!codec_) err = co_await ChooseCodec();
   if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
   if (err.code() != ErrorCode::kUnexpectedEof) {
-    Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
+    Log(LogLevel::kWarning, "closing connection from ", stream_->RemoteAddress(), ": ",
+        err.message());
+  } else {
+    Log(LogLevel::kDebug, "connection from ", stream_->RemoteAddress(), " closed by the peer");
   }
   ReadingDone();
 }
@@ -320,7 +323,9 @@ void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, con
   Error write_err =
       owner != nullptr ? stream_->WriteBorrowing(*owner, encode)
                        : stream_->WriteWith([&](std::string* out) { return encode(out, nullptr); });
-  if (write_err && !stream_->Closed()) Log("writing response: " + write_err.message());
+  if (write_err && !stream_->Closed()) {
+    Log(LogLevel::kWarning, "writing response: ", write_err.message());
+  }
 }
 
 void ServerConn::ReadingDone() {

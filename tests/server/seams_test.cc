@@ -323,7 +323,7 @@ TEST(Seams, ACallBlockingOnTheDefaultLoopIsRefused) {
   ASSERT_FALSE(server.ServeConn(server_end));
   auto client = netrpc::NewClient(client_end);
   ASSERT_TRUE(client.ok());
-  netrpc::Client* c = client->get();
+  netrpc::Client* c = client.value().get();
   std::promise<netrpc::Error> nested;
   int64_t first = 0, second = 0;
   (*client)->Go("Arith.Multiply", Args{2, 3}, &first, {}, [&](netrpc::Call&) {

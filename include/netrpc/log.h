@@ -37,10 +37,12 @@ constexpr std::string_view LogLevelName(LogLevel level) {
 using LogSink = std::function<void(LogLevel level, std::string_view message)>;
 
 // SetLogSink sends every later message at min_level or above to sink (an empty sink drops them
-// all); messages below min_level are not even formatted. Safe from any thread at any time:
-// once it returns, the previous sink is not running and is never called again. A sink may be
-// called from any of netrpc's threads, concurrently; it must not block for long, must not call
-// SetLogSink or ResetLogSink, and an exception it throws is dropped.
+// all); messages below min_level are not even formatted (one relaxed atomic load). Safe from
+// any thread at any time: once it returns, the previous sink is not running and is never called
+// again (called from inside that sink, it returns at once and the sink is destroyed when it
+// returns). A sink may be called from any of netrpc's threads, concurrently, and should not
+// block for long; what it logs through netrpc itself is dropped, and so is an exception it
+// throws.
 void SetLogSink(LogLevel min_level, LogSink sink);
 
 // ResetLogSink restores the default: kWarning and above to LogToStderr.

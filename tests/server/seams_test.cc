@@ -436,7 +436,7 @@ TEST(Seams, ServerAndClientRunOnOneUserIoContextThread) {
             co_return;
           }
           int64_t z = 0;
-          netrpc::Error err = co_await (*dialed)->AsyncCall("Math.Square", int64_t{9}, &z);
+          netrpc::Error err = co_await dialed->AsyncCall("Math.Square", int64_t{9}, &z);
           awaited.set_value(err ? -1 : z);
         },
         boost::asio::detached);

@@ -208,8 +208,9 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
   // The calls in flight return the error; with none, later calls get only ErrShutdown, so the
   // reason the connection ended is logged here or nowhere (before the calls complete, so that
-  // whoever sees a call fail sees the log as it will be).
-  if (!closing && calls.empty() && err.code() != ErrorCode::kUnexpectedEof) {
+  // whoever sees a call fail sees the log as it will be). A stream this side closed (its Conn
+  // closed under the client) has nothing to tell.
+  if (!closing && calls.empty() && err.code() != ErrorCode::kUnexpectedEof && !stream->Closed()) {
     Log(LogLevel::kWarning, "client: connection to ", stream->RemoteAddress(),
         " ended: ", err.message());
   }

@@ -252,7 +252,7 @@ class Server::Impl {
       for (auto& [p, c] : conns_) {
         std::chrono::steady_clock::time_point since;
         if (c->IdleSince(&since) && now - since >= options_.idle_timeout) {
-          Log(LogLevel::kInfo, "closing idle connection");
+          Log(LogLevel::kInfo, "closing idle connection from ", c->RemoteAddress());
           c->ForceClose();
         }
       }

@@ -36,11 +36,13 @@ asio::awaitable<void> ServerConn::Run() {
   Error err;
   if (!codec_) err = co_await ChooseCodec();
   if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
-  if (err.code() != ErrorCode::kUnexpectedEof) {
-    Log(LogLevel::kWarning, "closing connection from ", stream_->RemoteAddress(), ": ",
-        err.message());
-  } else {
+  if (err.code() == ErrorCode::kUnexpectedEof) {
     Log(LogLevel::kDebug, "connection from ", stream_->RemoteAddress(), " closed by the peer");
+  } else {
+    // A read cut short by this side's own Close (idle timeout, shutdown, a failed write) says
+    // only "Operation canceled"; whoever closed the stream has logged why.
+    Log(stream_->Closed() ? LogLevel::kDebug : LogLevel::kWarning, "closing connection from ",
+        stream_->RemoteAddress(), ": ", err.message());
   }
   ReadingDone();
 }

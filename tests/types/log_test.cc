@@ -192,6 +192,26 @@ TEST_F(Log, PeerHangingUpIsDebug) {
   EXPECT_TRUE(m->text.ends_with(" closed by the peer")) << m->text;
 }
 
+// The idle sweep says why it closed a connection, at kInfo; the read it cut short is not
+// reported again as a warning.
+TEST_F(Log, IdleCloseIsInfoAndItsCanceledReadIsNoWarning) {
+  netrpc::SetLogSink(LogLevel::kDebug, collector_.Sink());
+  testsvc::TestServer server({.idle_timeout = 100ms});
+  int fd = Connect(server.Address());  // a peer that says nothing: half-open, as far as we know
+  ASSERT_GE(fd, 0);
+  std::string peer = LocalAddress(fd);
+  EXPECT_TRUE(WaitClosed(fd));
+  ::close(fd);
+  auto idle = collector_.WaitFor("closing idle connection");
+  ASSERT_TRUE(idle.has_value());
+  EXPECT_EQ(idle->level, LogLevel::kInfo);
+  EXPECT_EQ(idle->text, "closing idle connection from " + peer);
+  auto closed = collector_.WaitFor("closing connection from " + peer);
+  ASSERT_TRUE(closed.has_value());
+  EXPECT_EQ(closed->level, LogLevel::kDebug) << closed->text;
+  for (auto& m : collector_.Got()) EXPECT_LT(m.level, LogLevel::kWarning) << m.text;
+}
+
 // A filtered message reaches neither the sink nor the formatting: LogEnabled is false.
 TEST_F(Log, LevelFiltersBelowMinimum) {
   netrpc::SetLogSink(LogLevel::kError, collector_.Sink());
@@ -437,7 +457,8 @@ TEST_F(Log, NothingGoesToStdout) {
       << err_text;
   EXPECT_NE(err_text.find("netrpc: warning: refusing connection from"), std::string::npos)
       << err_text;
-  EXPECT_NE(err_text.find("netrpc: info: closing idle connection"), std::string::npos) << err_text;
+  EXPECT_NE(err_text.find("netrpc: info: closing idle connection from"), std::string::npos)
+      << err_text;
 }
 
 }  // namespace

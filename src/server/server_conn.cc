@@ -39,8 +39,8 @@ asio::awaitable<void> ServerConn::Run() {
   if (err.code() == ErrorCode::kUnexpectedEof) {
     Log(LogLevel::kDebug, "connection from ", stream_->RemoteAddress(), " closed by the peer");
   } else {
-    // A read cut short by this side's own Close (idle timeout, shutdown, a failed write) says
-    // only "Operation canceled"; whoever closed the stream has logged why.
+    // A read cut short by this side's own Close says only "Operation canceled": the idle sweep
+    // and Shutdown have logged why; a failed write is the peer gone, which is no warning.
     Log(stream_->Closed() ? LogLevel::kDebug : LogLevel::kWarning, "closing connection from ",
         stream_->RemoteAddress(), ": ", err.message());
   }

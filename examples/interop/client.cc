@@ -733,7 +733,7 @@ bool RunCase(const std::string& addr, const Case& tc, std::string* note, std::st
   auto result = task.get_future();
   std::thread runner(std::move(task));
   if (result.wait_for(kCaseTimeout) != std::future_status::ready) {
-    (*client)->Close();
+    client->Close();
     runner.join();
     *why = "no result within 60 s";
     return false;

@@ -16,6 +16,7 @@
 #include "netrpc/describe.h"
 #include "netrpc/detail/method.h"
 #include "netrpc/error.h"
+#include "netrpc/log.h"
 
 // NETRPC_SERVICE(Type, Method, ...) names the methods a service exports, as Go's reflection
 // finds exported methods. Each must have a handler shape (see Server::Register).

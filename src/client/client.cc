@@ -198,13 +198,23 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   auto stream = stream_;
   Error err = co_await transport::RunReadLoop(*stream, *this, limits_.max_message_bytes);
   bool closing;
+  std::vector<std::shared_ptr<Call>> calls;
   {
     std::lock_guard lock(mu_);
     closing = closing_;
+    shutdown_ = true;
+    calls = pending_.TakeAll();
   }
-  if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
-  FailAll(closing ? ErrShutdown : err);
+  // The calls in flight return the error; with none, later calls get only ErrShutdown, so the
+  // reason the connection ended is logged here or nowhere (before the calls complete, so that
+  // whoever sees a call fail sees the log as it will be). A stream this side closed (its Conn
+  // closed under the client) has nothing to tell.
+  if (!closing && calls.empty() && err.code() != ErrorCode::kUnexpectedEof && !stream->Closed()) {
+    Log(LogLevel::kWarning, "client: connection to ", stream->RemoteAddress(),
+        " ended: ", err.message());
+  }
+  for (auto& c : calls) Complete(*c, closing ? ErrShutdown : err);
   codec_->Close();
   stream->Close();
 }
@@ -279,16 +289,6 @@ void ClientCore::FinishLarge() {
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
     Complete(*call, body_err);
   }
-}
-
-void ClientCore::FailAll(const Error& err) {
-  std::vector<std::shared_ptr<Call>> calls;
-  {
-    std::lock_guard lock(mu_);
-    shutdown_ = true;
-    calls = pending_.TakeAll();
-  }
-  for (auto& c : calls) Complete(*c, err);
 }
 
 std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstValue args,

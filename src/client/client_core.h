@@ -80,7 +80,6 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   void FinishLarge() override;
   void ArmTimer();
   void OnTimer();
-  void FailAll(const Error& err);
 
   DialOptions options_;
   codec::Limits limits_;

@@ -180,9 +180,8 @@ class Server::Impl {
     if (cv_.wait_for(lock, limit, [&] { return conns_.empty() && accept_loops_ == 0; })) {
       return true;
     }
-    Log("server: " + std::to_string(conns_.size()) + " connections and " +
-        std::to_string(accept_loops_) + " accept loops still running " +
-        std::to_string(limit.count()) + " ms after shutdown");
+    Log(LogLevel::kError, "server: ", conns_.size(), " connections and ", accept_loops_,
+        " accept loops still running ", limit.count(), " ms after shutdown");
     return false;
   }
 
@@ -201,7 +200,8 @@ class Server::Impl {
     conns.clear();
     std::unique_lock lock(mu_);
     if (loop_->InLoopThread()) {  // from a handler, say: the loop must go on to finish
-      Log("shutdown on the server's own loop: connections close in the background");
+      Log(LogLevel::kWarning,
+          "shutdown on the server's own loop: connections close in the background");
       shutdown_done_ = true;
       cv_.notify_all();
       return;
@@ -210,7 +210,8 @@ class Server::Impl {
     // on this server's loop before that loop may go.
     cv_.wait_for(lock, options_.shutdown_grace, [&] { return accept_loops_ == 0; });
     if (!cv_.wait_for(lock, options_.shutdown_grace, [&] { return conns_.empty(); })) {
-      Log("shutdown: grace period over, closing " + std::to_string(conns_.size()) + " connections");
+      Log(LogLevel::kWarning, "shutdown: grace period over, closing ", conns_.size(),
+          " connections");
       for (auto& [p, c] : conns_) c->ForceClose();
       cv_.wait_for(lock, std::chrono::seconds(2), [&] { return conns_.empty(); });
     }
@@ -249,7 +250,7 @@ class Server::Impl {
     for (;;) {
       auto accepted = co_await listener->Accept(loop_->Context().get_executor());
       if (!accepted.ok()) break;  // closed: by Shutdown, or by its owner
-      Start(std::move(*accepted), nullptr);
+      Start(std::move(*accepted), nullptr, /*log_refusal=*/true);
     }
     if (done) done->set_value();
     std::lock_guard lock(mu_);
@@ -277,7 +278,7 @@ class Server::Impl {
       for (auto& [p, c] : conns_) {
         std::chrono::steady_clock::time_point since;
         if (c->IdleSince(&since) && now - since >= options_.idle_timeout) {
-          Log("closing idle connection");
+          Log(LogLevel::kInfo, "closing idle connection from ", c->RemoteAddress());
           c->ForceClose();
         }
       }
@@ -285,8 +286,10 @@ class Server::Impl {
     ArmIdleSweep();
   }
 
-  Error Start(std::shared_ptr<transport::Connection> connection,
-              std::unique_ptr<ServerCodec> codec) {
+  // Start serves connection; log_refusal logs a refusal for connections whose refusal no
+  // caller hears of (those accepted here, not those given to ServeConn).
+  Error Start(std::shared_ptr<transport::Connection> connection, std::unique_ptr<ServerCodec> codec,
+              bool log_refusal = false) {
     auto stream = std::make_shared<transport::Stream>(std::move(connection));
     auto conn = std::make_shared<server::ServerConn>(ctx_, stream, std::move(codec),
                                                      [this](server::ServerConn* c) {
@@ -301,8 +304,11 @@ class Server::Impl {
         return Error(ErrorCode::kUsage, "server is shut down");
       }
       if (conns_.size() >= options_.max_connections) {
+        if (log_refusal) {
+          Log(LogLevel::kWarning, "refusing connection from ", stream->RemoteAddress(), ": ",
+              conns_.size(), " open, the limit (max_connections)");
+        }
         stream->Close();
-        Log("refusing connection: " + std::to_string(conns_.size()) + " open, the limit");
         return Error(ErrorCode::kUsage, "too many connections");
       }
       conns_.emplace(conn.get(), conn);
@@ -339,14 +345,14 @@ Server::~Server() {
   // handler that never returns), the state is leaked with a log line rather than freed under
   // them or waited for without end.
   if (impl_->OnLoopThread()) {
-    Log("a Server destroyed on its own loop's thread is leaked");
+    Log(LogLevel::kError, "a Server destroyed on its own loop's thread is leaked");
     impl_->Shutdown();
     (void)impl_.release();
     return;
   }
   impl_->Shutdown();
   if (!impl_->WaitClosed(std::chrono::seconds(10))) {
-    Log("the Server's state is leaked");
+    Log(LogLevel::kError, "the Server's state is leaked");
     (void)impl_.release();
   }
 }

@@ -44,8 +44,13 @@ asio::awaitable<void> ServerConn::Run() {
     SetProtocol(WireProtocol::kCodec);  // ServeCodec
   }
   if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
-  if (err.code() != ErrorCode::kUnexpectedEof) {
-    Log("closing connection from " + stream_->RemoteAddress() + ": " + err.message());
+  if (err.code() == ErrorCode::kUnexpectedEof) {
+    Log(LogLevel::kDebug, "connection from ", stream_->RemoteAddress(), " closed by the peer");
+  } else {
+    // A read cut short by this side's own Close says only "Operation canceled": the idle sweep
+    // and Shutdown have logged why; a failed write is the peer gone, which is no warning.
+    Log(stream_->Closed() ? LogLevel::kDebug : LogLevel::kWarning, "closing connection from ",
+        stream_->RemoteAddress(), ": ", err.message());
   }
   ReadingDone();
 }
@@ -371,7 +376,9 @@ void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, con
   Error write_err =
       owner != nullptr ? stream_->WriteBorrowing(*owner, encode)
                        : stream_->WriteWith([&](std::string* out) { return encode(out, nullptr); });
-  if (write_err && !stream_->Closed()) Log("writing response: " + write_err.message());
+  if (write_err && !stream_->Closed()) {
+    Log(LogLevel::kWarning, "writing response: ", write_err.message());
+  }
 }
 
 void ServerConn::ReadingDone() {

@@ -55,6 +55,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // IdleSince is when the connection last read a byte or finished a call, if no call is in
   // flight now and no reply waits to be sent.
   bool IdleSince(std::chrono::steady_clock::time_point* since) const;
+  std::string RemoteAddress() const { return stream_->RemoteAddress(); }  // for log lines
 
  private:
   boost::asio::awaitable<Error> ChooseCodec();

@@ -2,7 +2,6 @@
 // Messages are Go's (net/rpc/server.go) so that tools and people recognise them.
 #include "server/service_table.h"
 
-#include <iostream>
 #include <mutex>
 
 #include "codec/go_type_name.h"
@@ -16,24 +15,18 @@ bool IsExported(std::string_view name) {
   return !name.empty() && name.find('.') == std::string_view::npos;
 }
 
-Error Logged(Error err) {
-  std::cerr << err.message() << '\n';  // Go logs registration errors as well as returning them
-  return err;
-}
-
 }  // namespace
 
 Error ServiceTable::AddService(std::string_view name, std::vector<detail::MethodStub> stubs,
                                RegisterOptions options) {
-  if (name.empty())
-    return Logged(Error(ErrorCode::kUsage, "rpc.Register: no service name for type"));
+  // Go logs these errors as well as returning them; here the caller has them, and only once.
+  if (name.empty()) return Error(ErrorCode::kUsage, "rpc.Register: no service name for type");
   if (!IsExported(name)) {
-    return Logged(
-        Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) + " is not exported"));
+    return Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) + " is not exported");
   }
   if (stubs.empty()) {
-    return Logged(Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) +
-                                               " has no exported methods of suitable type"));
+    return Error(ErrorCode::kUsage, "rpc.Register: type " + std::string(name) +
+                                        " has no exported methods of suitable type");
   }
   std::unique_lock lock(mu_);
   if (services_.contains(name)) {

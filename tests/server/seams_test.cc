@@ -323,7 +323,7 @@ TEST(Seams, ACallBlockingOnTheDefaultLoopIsRefused) {
   ASSERT_FALSE(server.ServeConn(server_end));
   auto client = netrpc::NewClient(client_end);
   ASSERT_TRUE(client.ok());
-  netrpc::Client* c = client->get();
+  netrpc::Client* c = client.value().get();
   std::promise<netrpc::Error> nested;
   int64_t first = 0, second = 0;
   (*client)->Go("Arith.Multiply", Args{2, 3}, &first, {}, [&](netrpc::Call&) {
@@ -436,7 +436,7 @@ TEST(Seams, ServerAndClientRunOnOneUserIoContextThread) {
             co_return;
           }
           int64_t z = 0;
-          netrpc::Error err = co_await (*dialed)->AsyncCall("Math.Square", int64_t{9}, &z);
+          netrpc::Error err = co_await dialed->AsyncCall("Math.Square", int64_t{9}, &z);
           awaited.set_value(err ? -1 : z);
         },
         boost::asio::detached);

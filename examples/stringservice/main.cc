@@ -35,14 +35,14 @@ int main() {
     return 1;
   }
   std::string reply;
-  netrpc::Error err = (*client)->Call("StringService.Concat", Args{"net/", "rpc"}, &reply);
+  netrpc::Error err = client->Call("StringService.Concat", Args{"net/", "rpc"}, &reply);
   if (err) {
     std::cerr << "Concat error: " << err.message() << "\n";
     return 1;
   }
   std::cout << "Call: " << reply << "\n";
 
-  auto call = (*client)->Go("StringService.Concat", Args{"C++", "20"}, &reply);
+  auto call = client->Go("StringService.Concat", Args{"C++", "20"}, &reply);
   call->Wait();
   if (call->error()) {
     std::cerr << "Concat error: " << call->error().message() << "\n";

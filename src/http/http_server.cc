@@ -155,7 +155,7 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
                                 std::string(bhttp::obsolete_reason(refused)) + "\n");
         res.keep_alive(false);
         Write(stream, res);
-        Log("http: closing connection from " + remote + ": " + err.message());
+        Log(LogLevel::kWarning, "http: closing connection from ", remote, ": ", err.message());
       }
       co_return Outcome::kClosed;
     }
@@ -215,8 +215,8 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
         }
       });
       if (threw || answer.status < 100 || answer.status > 999) {
-        Log("http: handler for " + request.path +
-            (threw ? " threw" : " answered status " + std::to_string(answer.status)));
+        Log(LogLevel::kWarning, "http: handler for ", request.path,
+            threw ? " threw" : " answered status ", threw ? "" : std::to_string(answer.status));
         res = Text(req, bhttp::status::internal_server_error, "500 internal server error\n");
       } else {
         res = Response(static_cast<bhttp::status>(answer.status), req.version());

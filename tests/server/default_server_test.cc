@@ -89,7 +89,7 @@ TEST(DefaultServer, ExitEndsItWithACallInFlight) {
         auto call = (*client)->Go("Arith.Sleep", Args{60'000, 1}, &reply);
         std::this_thread::sleep_for(100ms);  // the handler is now blocked for a minute
         if (call->Done()) std::exit(5);
-        (void)client->release();  // a client left open at exit, as Go programs do
+        (void)(*client).release();  // a client left open at exit, as Go programs do
         std::exit(7);
       },
       testing::ExitedWithCode(7), "");

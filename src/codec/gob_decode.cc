@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "codec/go_type_name.h"
 #include "codec/gob_wire.h"
 
 namespace netrpc::codec::gob {
@@ -16,32 +17,19 @@ namespace {
 // A peer could otherwise grow a stream's type table without bound.
 constexpr size_t kMaxWireTypes = 1 << 16;
 
-const char* KindName(Kind kind) {
-  switch (kind) {
-    case Kind::kBool:
-      return "bool";
-    case Kind::kInt:
-      return "int";
-    case Kind::kUint:
-      return "uint";
-    case Kind::kFloat32:
-      return "float32";
-    case Kind::kFloat64:
-      return "float64";
-    case Kind::kString:
-      return "string";
-    case Kind::kBytes:
-      return "[]byte";
-    case Kind::kVector:
-      return "slice";
-    case Kind::kMap:
-      return "map";
-    case Kind::kOptional:
-      return "pointer";
-    case Kind::kStruct:
-      return "struct";
-  }
-  return "?";
+// Base drops optionals: a Go pointer travels as the value it points to.
+const TypeInfo* Base(const TypeInfo* t) {
+  while (t->kind == Kind::kOptional) t = t->elem();
+  return t;
+}
+
+// LocalName is Go's reflect spelling of a local type, user types in package main as the
+// encoder names them ("main.Inner", "[]int64", "*main.Inner").
+std::string LocalName(const TypeInfo* t) { return GoTypeName(t, "main"); }
+
+// TopName is the type Go names at the top level: net/rpc always decodes through a pointer.
+std::string TopName(const TypeInfo* t) {
+  return t->kind == Kind::kOptional ? LocalName(t) : std::string("*").append(LocalName(t));
 }
 
 // ParseFields walks a struct of a fixed layout (the wire type descriptions): each field delta
@@ -84,8 +72,7 @@ bool ParseWireType(Reader& r, WireType* w) {
       case 0:  // arrayType{CommonType, Elem, Len}
         w->kind = WireType::Kind::kArray;
         return ParseFields(r, 2, [&](int64_t g) {
-          int64_t len;
-          return g == 0 ? ParseCommon(r, w) : g == 1 ? r.ReadInt(&w->elem) : r.ReadInt(&len);
+          return g == 0 ? ParseCommon(r, w) : g == 1 ? r.ReadInt(&w->elem) : r.ReadInt(&w->len);
         });
       case 1:  // sliceType{CommonType, Elem}
         w->kind = WireType::Kind::kSlice;
@@ -157,31 +144,110 @@ bool Reader::Skip(size_t n) {
   return true;
 }
 
+Framed NextMessage(std::string_view in, size_t* pos, const Limits& limits,
+                   std::string_view* message, Error* error) {
+  Reader r(in.substr(*pos));
+  uint64_t n;
+  bool bad = false;
+  if (!r.ReadUint(&n, &bad)) {
+    if (!bad) return Framed::kNeedMore;
+    *error = Error(ErrorCode::kProtocol, "gob: encoded unsigned integer out of range");
+    return Framed::kError;
+  }
+  if (n == 0) {
+    *error = Error(ErrorCode::kProtocol, "gob: invalid message length");
+    return Framed::kError;
+  }
+  if (n > limits.max_message_bytes) {
+    *error = Error(ErrorCode::kTooLarge,
+                   "gob: message of " + std::to_string(n) + " bytes exceeds the limit");
+    return Framed::kError;
+  }
+  if (n > r.remaining()) return Framed::kNeedMore;
+  size_t start = static_cast<size_t>(r.position() - in.data());
+  *message = in.substr(start, n);
+  *pos = start + n;
+  return Framed::kOk;
+}
+
+// Ctx is one value's decoding: the message being read, the messages the value may continue
+// into, and the first error. `field` names the struct field being decoded for Go's range
+// errors; empty at the top level.
 struct StreamDecoder::Ctx {
   Reader r;
-  ErrorCode code;
+  std::string_view rest;
+  size_t rest_pos = 0;
+  const Limits* limits = nullptr;
+  ErrorCode code = ErrorCode::kCodec;
+  bool replay = false;  // Measure already applied the definitions inside this value
+  bool need_more = false;
+  const Error* rest_error = nullptr;  // why Measure stopped where `rest` ends, if it failed
+  const TypeInfo* top = nullptr;
+  std::string_view field;
   Error err;
-  bool Fail(const std::string& message) {
-    if (!err) err = Error(code, "gob: " + message);
+
+  bool Fail(const std::string& message) { return FailPlain("gob: " + message); }
+  // FailPlain is for the texts Go gives without the "gob: " prefix (its overflow errors).
+  bool FailPlain(const std::string& message) {
+    if (!err) err = Error(code, message);
     return false;
   }
   bool Truncated() { return Fail("unexpected end of message or corrupted data"); }
+  bool OutOfRange() {
+    std::string name = field.empty() ? TopName(top) : std::string(field);
+    return FailPlain("value for \"" + name + "\" out of range");
+  }
+  // Available bounds a count of values: each takes a byte at least, in this message or in
+  // one the value continues into.
+  size_t Available() const { return r.remaining() + (rest.size() - rest_pos); }
+  // Next moves to the next message, as decodeTypeSequence does when a value's message ends
+  // before the id of an interface value's concrete type.
+  bool Next() {
+    std::string_view m;
+    Error e;
+    switch (NextMessage(rest, &rest_pos, *limits, &m, &e)) {
+      case Framed::kNeedMore:
+        if (rest_error != nullptr && *rest_error) return FailPlain(rest_error->message());
+        need_more = true;
+        return Truncated();
+      case Framed::kError:
+        return FailPlain(e.message());
+      case Framed::kOk:
+        r = Reader(m);
+        return true;
+    }
+    return false;
+  }
 };
+
+void StreamDecoder::Rollback() {
+  for (int64_t id : tentative_) wire_.erase(id);
+  tentative_.clear();
+  tentative_on_ = false;
+  may_continue_.clear();
+}
+
+// Define applies the definition of type `id` read from r (recvType); the error text lacks
+// the "gob: " prefix.
+Error StreamDecoder::Define(int64_t id, Reader& r) {
+  if (id < kFirstUserId || wire_.contains(id)) {
+    return Error(ErrorCode::kProtocol, "gob: duplicate type received");
+  }
+  if (wire_.size() >= kMaxWireTypes) return Error(ErrorCode::kProtocol, "gob: too many types");
+  WireType w;
+  if (!ParseWireType(r, &w)) return Error(ErrorCode::kProtocol, "gob: bad type definition");
+  wire_.emplace(id, std::move(w));
+  if (tentative_on_) tentative_.push_back(id);
+  return Error();
+}
 
 Error StreamDecoder::DefineType(int64_t id, std::string_view body) {
   if (id == std::numeric_limits<int64_t>::min()) {  // -id would overflow
     return Error(ErrorCode::kProtocol, "gob: bad type id");
   }
-  id = -id;
-  if (id < kFirstUserId || wire_.contains(id)) {
-    return Error(ErrorCode::kProtocol, "gob: duplicate type received");
-  }
-  if (wire_.size() >= kMaxWireTypes) return Error(ErrorCode::kProtocol, "gob: too many types");
   Reader r(body);
-  WireType w;
-  if (!ParseWireType(r, &w)) return Error(ErrorCode::kProtocol, "gob: bad type definition");
+  if (Error e = Define(-id, r)) return e;
   if (r.remaining() != 0) return Error(ErrorCode::kProtocol, "gob: extra data in buffer");
-  wire_.emplace(id, std::move(w));
   return Error();
 }
 
@@ -190,20 +256,246 @@ const WireType* StreamDecoder::Find(int64_t id) const {
   return it == wire_.end() ? nullptr : &it->second;
 }
 
-// FieldMap gives, per wire field, the index of the local field of the same name or -1;
-// it is built once per (wire type, local type) pair because names rarely change.
-const std::vector<int>& StreamDecoder::FieldMap(int64_t wire_id, const WireType& wire,
-                                                const TypeInfo* type) {
-  auto [it, inserted] = field_maps_.try_emplace({wire_id, type});
-  if (inserted) {
-    it->second.assign(wire.fields.size(), -1);
-    for (size_t i = 0; i < wire.fields.size(); ++i) {
-      for (size_t j = 0; j < type->fields.size(); ++j) {
-        if (type->fields[j].name == wire.fields[i].first) it->second[i] = static_cast<int>(j);
+// TypeString is Go's Decoder.typeString: a predefined type's name, else the wire name.
+std::string StreamDecoder::TypeString(int64_t id) const {
+  static constexpr const char* kPredefined[] = {"",      "bool",   "int",     "uint",     "float",
+                                                "bytes", "string", "complex", "interface"};
+  if (id > 0 && id <= kInterfaceId) return kPredefined[id];
+  const WireType* w = Find(id);
+  if (w == nullptr) return "unknown type";
+  if (!w->name.empty()) return w->name;
+  // Go sends no name for an unnamed slice, array or map, and then names it from its own
+  // process-wide table of types, which holds what that process happens to have encoded.
+  // netrpc spells the type out from the definition instead.
+  switch (w->kind) {
+    case WireType::Kind::kSlice:
+      return "[]" + TypeString(w->elem);
+    case WireType::Kind::kArray:
+      return "[" + std::to_string(w->len) + "]" + TypeString(w->elem);
+    case WireType::Kind::kMap:
+      return "map[" + TypeString(w->key) + "]" + TypeString(w->elem);
+    default:
+      return w->name;
+  }
+}
+
+// HoldsInterface: does wire type `id` reach an interface? `incomplete` is set when an
+// undefined id was met, so that the answer is not remembered.
+bool StreamDecoder::HoldsInterface(int64_t id, std::vector<int64_t>& seen) const {
+  if (id == kInterfaceId) return true;
+  if (id < kFirstUserId) return false;
+  const WireType* w = Find(id);
+  if (w == nullptr) {
+    seen.push_back(0);  // marks the answer incomplete
+    return false;
+  }
+  for (int64_t s : seen) {
+    if (s == id) return false;
+  }
+  seen.push_back(id);
+  switch (w->kind) {
+    case WireType::Kind::kArray:
+    case WireType::Kind::kSlice:
+      return HoldsInterface(w->elem, seen);
+    case WireType::Kind::kMap:
+      return HoldsInterface(w->key, seen) || HoldsInterface(w->elem, seen);
+    case WireType::Kind::kStruct:
+      for (const auto& field : w->fields) {
+        if (HoldsInterface(field.second, seen)) return true;
+      }
+      return false;
+    case WireType::Kind::kGobEncoder:
+      return false;
+  }
+  return false;
+}
+
+bool StreamDecoder::MayContinue(int64_t id) {
+  auto it = may_continue_.find(id);
+  if (it != may_continue_.end()) return it->second;
+  std::vector<int64_t> seen;
+  bool holds = HoldsInterface(id, seen);
+  bool incomplete = false;
+  for (int64_t s : seen) incomplete |= s == 0;
+  // The table of types is bounded (kMaxWireTypes), and so is this cache of its answers.
+  if (!incomplete) may_continue_.emplace(id, holds);
+  return holds;
+}
+
+// CheckIgnorable is the check Go's decIgnoreOpFor makes when it compiles how to skip a
+// value: every type the value can hold is defined. It returns Go's error text, or "".
+std::string StreamDecoder::CheckIgnorable(int64_t id, std::vector<int64_t>& seen,
+                                          size_t depth) const {
+  if (depth > limits_.max_depth) return "invalid nesting depth";
+  if (id > 0 && id <= kInterfaceId) return "";
+  const WireType* w = Find(id);
+  // Go prints the unknown id's type, which it does not have, as "<nil>".
+  if (w == nullptr) return "bad data: undefined type <nil>";
+  for (int64_t s : seen) {
+    if (s == id) return "";
+  }
+  seen.push_back(id);
+  std::string e;
+  switch (w->kind) {
+    case WireType::Kind::kMap:
+      e = CheckIgnorable(w->key, seen, depth + 1);
+      if (e.empty()) e = CheckIgnorable(w->elem, seen, depth + 1);
+      return e;
+    case WireType::Kind::kArray:
+    case WireType::Kind::kSlice:
+      return CheckIgnorable(w->elem, seen, depth + 1);
+    case WireType::Kind::kStruct:
+      for (const auto& field : w->fields) {
+        if (!(e = CheckIgnorable(field.second, seen, depth + 1)).empty()) return e;
+      }
+      return "";
+    case WireType::Kind::kGobEncoder:
+      return "";
+  }
+  return "";
+}
+
+namespace {
+
+// Compatible is Go's compatibleType: can a value of wire type `wire_id` go into local type
+// t? Structs always can here; their fields are checked when their Plan is compiled.
+// netrpc has no fixed-size arrays, so a wire array also goes into a vector, where Go would
+// want a local array.
+bool Compatible(const TypeInfo* t, int64_t wire_id, const WireType* w,
+                const std::unordered_map<int64_t, WireType>& wire) {
+  auto find = [&](int64_t id) -> const WireType* {
+    auto it = wire.find(id);
+    return it == wire.end() ? nullptr : &it->second;
+  };
+  t = Base(t);
+  switch (t->kind) {
+    case Kind::kBool:
+      return wire_id == kBoolId;
+    case Kind::kInt:
+      return wire_id == kIntId;
+    case Kind::kUint:
+      return wire_id == kUintId;
+    case Kind::kFloat32:
+    case Kind::kFloat64:
+      return wire_id == kFloatId;
+    case Kind::kString:
+      return wire_id == kStringId;
+    case Kind::kBytes:
+      return wire_id == kBytesId;
+    case Kind::kVector:
+      return w != nullptr &&
+             (w->kind == WireType::Kind::kSlice || w->kind == WireType::Kind::kArray) &&
+             Compatible(t->elem(), w->elem, find(w->elem), wire);
+    case Kind::kMap:
+      return w != nullptr && w->kind == WireType::Kind::kMap &&
+             Compatible(t->key(), w->key, find(w->key), wire) &&
+             Compatible(t->elem(), w->elem, find(w->elem), wire);
+    case Kind::kStruct:
+      return true;
+    case Kind::kOptional:
+      break;  // removed by Base
+  }
+  return false;
+}
+
+}  // namespace
+
+// Check compiles what decoding wire type `wire_id` into `type` needs, as Go's compileDec and
+// decOpFor do before reading a byte: the plan of every struct inside, with its errors.
+// It returns Go's error text, or "".
+std::string StreamDecoder::Check(int64_t wire_id, const TypeInfo* type, size_t depth) {
+  if (depth > limits_.max_depth) return "invalid nesting depth";
+  const TypeInfo* t = Base(type);
+  const WireType* w = wire_id >= kFirstUserId ? Find(wire_id) : nullptr;
+  switch (t->kind) {
+    case Kind::kVector:
+      return w == nullptr ? "" : Check(w->elem, t->elem(), depth + 1);
+    case Kind::kMap: {
+      if (w == nullptr) return "";
+      std::string e = Check(w->key, t->key(), depth + 1);
+      return e.empty() ? Check(w->elem, t->elem(), depth + 1) : e;
+    }
+    case Kind::kStruct:
+      if (w == nullptr && (wire_id <= 0 || wire_id > kInterfaceId)) {
+        return "unknown type id or corrupted data";
+      }
+      if (w == nullptr || w->kind != WireType::Kind::kStruct) {
+        return "type mismatch in decoder: want struct type " + LocalName(t) + "; got non-struct";
+      }
+      return Compile(wire_id, *w, t, depth).error;
+    default:
+      return "";
+  }
+}
+
+// Compile builds (once per pair, as Go caches its engines) the plan for a wire struct and a
+// local struct, with Go's compile-time errors.
+const StreamDecoder::Plan& StreamDecoder::Compile(int64_t wire_id, const WireType& wire,
+                                                  const TypeInfo* type, size_t depth) {
+  auto [it, inserted] = plans_.try_emplace({wire_id, type});
+  if (!inserted) return it->second;  // done, or under way higher up a recursive type
+  Plan plan;
+  plan.local.assign(wire.fields.size(), -1);
+  for (size_t i = 0; i < wire.fields.size() && plan.error.empty(); ++i) {
+    const auto& [name, field_id] = wire.fields[i];
+    if (name.empty()) {
+      plan.error = "empty name for remote field of type " + wire.name;
+      break;
+    }
+    for (size_t j = 0; j < type->fields.size(); ++j) {
+      if (type->fields[j].name == name) plan.local[i] = static_cast<int>(j);
+    }
+    if (plan.local[i] < 0) {
+      std::vector<int64_t> seen;
+      plan.error = CheckIgnorable(field_id, seen, depth + 1);
+      continue;
+    }
+    ++plan.matched;
+    const TypeInfo* ft = type->fields[plan.local[i]].type();
+    if (!Compatible(ft, field_id, Find(field_id), wire_)) {
+      plan.error =
+          "wrong type (" + LocalName(ft) + ") for received field " + wire.name + "." + name;
+      break;
+    }
+    plan.error = Check(field_id, ft, depth + 1);
+  }
+  // try_emplace's reference stays valid: std::map nodes do not move.
+  it->second = std::move(plan);
+  return it->second;
+}
+
+// Top decodes (or, with a null object, skips) a top-level value, or one an interface holds:
+// a struct as its fields, anything else as a singleton field of delta 0.
+bool StreamDecoder::Top(Ctx& c, int64_t id, const TypeInfo* type, void* object) {
+  const WireType* wire = id >= kFirstUserId ? Find(id) : nullptr;
+  bool is_struct = wire != nullptr && wire->kind == WireType::Kind::kStruct;
+  if (object == nullptr) {
+    std::vector<int64_t> seen;
+    if (std::string e = CheckIgnorable(id, seen, 0); !e.empty()) return c.Fail(e);
+  } else {
+    const TypeInfo* base = Base(type);
+    c.top = type;
+    if (base->kind != Kind::kStruct && !Compatible(type, id, wire, wire_)) {
+      return c.Fail("decoding into local type " + TopName(type) + ", received remote type " +
+                    TypeString(id));
+    }
+    if (std::string e = Check(id, type, 0); !e.empty()) return c.Fail(e);
+    if (base->kind == Kind::kStruct) {
+      const Plan& plan = plans_.at({id, base});
+      if (plan.matched == 0 && !base->fields.empty() && !wire->fields.empty()) {
+        return c.Fail("type mismatch: no fields matched compiling decoder for " +
+                      std::string(base->name));
       }
     }
   }
-  return it->second;
+  if (!is_struct) {
+    uint64_t delta;
+    if (!c.r.ReadUint(&delta)) return c.Truncated();
+    if (delta != 0) return c.Fail("decode: corrupted data: non-zero delta for singleton");
+  }
+  if (object == nullptr) return Ignore(c, id, 0);
+  type->reset(object);
+  return Decode(c, id, type, object, 0);
 }
 
 bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* object,
@@ -214,16 +506,10 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
     type = type->elem();
   }
   const WireType* wire = wire_id >= kFirstUserId ? Find(wire_id) : nullptr;
+  // Check has matched the types before decoding; this guards the cases it lets through.
   auto mismatch = [&] {
-    // Built by appending: g++ 12 at -O3 warns falsely (-Wrestrict, PR 105329) on
-    // "literal" + std::string.
-    std::string what("decoding into local ");
-    what.append(KindName(type->kind));
-    if (!type->name.empty()) what.append(" ").append(type->name);
-    what.append(", received remote type id ").append(std::to_string(wire_id));
-    if (wire != nullptr)
-      what.append(" (").append(wire->name.empty() ? "unnamed" : wire->name).append(")");
-    return c.Fail(what);
+    return c.Fail("decoding into local type " + LocalName(type) + ", received remote type " +
+                  TypeString(wire_id));
   };
   switch (type->kind) {
     case Kind::kBool: {
@@ -239,7 +525,7 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
       if (!c.r.ReadInt(&v)) return c.Truncated();
       int bits = type->size * 8;
       if (bits < 64 && (v < -(int64_t{1} << (bits - 1)) || v >= (int64_t{1} << (bits - 1)))) {
-        return c.Fail("value out of range for int" + std::to_string(bits));
+        return c.OutOfRange();
       }
       // Little-endian hosts keep the low bytes first, so the narrowed value is a prefix copy.
       static_assert(std::endian::native == std::endian::little);
@@ -251,9 +537,7 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
       if (wire_id != kUintId) return mismatch();
       if (!c.r.ReadUint(&v)) return c.Truncated();
       int bits = type->size * 8;
-      if (bits < 64 && v >= (uint64_t{1} << bits)) {
-        return c.Fail("value out of range for uint" + std::to_string(bits));
-      }
+      if (bits < 64 && v >= (uint64_t{1} << bits)) return c.OutOfRange();
       std::memcpy(object, &v, type->size);
       return true;
     }
@@ -267,7 +551,7 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
         *static_cast<double*>(object) = d;
         return true;
       }
-      if (std::fabs(d) > FLT_MAX && !std::isinf(d)) return c.Fail("value out of range for float32");
+      if (std::fabs(d) > FLT_MAX && !std::isinf(d)) return c.OutOfRange();
       *static_cast<float*>(object) = static_cast<float>(d);
       return true;
     }
@@ -276,7 +560,9 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
       uint64_t n;
       if (wire_id != (type->kind == Kind::kString ? kStringId : kBytesId)) return mismatch();
       if (!c.r.ReadUint(&n)) return c.Truncated();
-      if (n > c.r.remaining()) return c.Fail("invalid length " + std::to_string(n));
+      if (n > c.r.remaining()) {
+        return c.Fail("bad " + LocalName(type) + " slice length: " + std::to_string(n));
+      }
       type->seq.assign(object, c.r.position(), n);
       return c.r.Skip(n);
     }
@@ -287,9 +573,15 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
         return mismatch();
       }
       if (!c.r.ReadUint(&n)) return c.Truncated();
+      if (wire->kind == WireType::Kind::kArray && n != static_cast<uint64_t>(wire->len)) {
+        return c.Fail("length mismatch in decodeArray");
+      }
       // Every encoded element takes at least one byte, so this bounds the allocation by the
-      // message, itself bounded by max_message_bytes.
-      if (n > c.r.remaining()) return c.Fail("slice length exceeds input size");
+      // input, itself bounded by max_message_bytes.
+      if (n > c.Available()) {
+        return c.Fail("decoding array or slice: length exceeds input size (" + std::to_string(n) +
+                      " elements)");
+      }
       type->seq.resize(object, n);
       for (uint64_t i = 0; i < n; ++i) {
         if (!Decode(c, wire->elem, type->elem(), type->seq.at(object, i), depth + 1)) {
@@ -302,7 +594,10 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
       uint64_t n;
       if (wire == nullptr || wire->kind != WireType::Kind::kMap) return mismatch();
       if (!c.r.ReadUint(&n)) return c.Truncated();
-      if (n > c.r.remaining()) return c.Fail("map length exceeds input size");
+      if (n > c.Available()) {
+        return c.Fail("decoding map: length exceeds input size (" + std::to_string(n) +
+                      " elements)");
+      }
       type->map.clear(object);
       struct Fill {
         StreamDecoder* self;
@@ -334,23 +629,32 @@ bool StreamDecoder::Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* 
 // skipped and local fields the wire lacks keep their zero value.
 bool StreamDecoder::DecodeStruct(Ctx& c, const WireType& wire, int64_t wire_id,
                                  const TypeInfo* type, void* object, size_t depth) {
-  const std::vector<int>& local = FieldMap(wire_id, wire, type);
+  const Plan& plan = Compile(wire_id, wire, type, depth);
+  if (!plan.error.empty()) return c.Fail(plan.error);
+  std::string_view outer_field = c.field;
   uint64_t field = ~uint64_t{0};  // -1: deltas count from before the first field
   for (;;) {
     uint64_t delta;
     if (!c.r.ReadUint(&delta)) return c.Truncated();
-    if (delta == 0) return true;
+    if (delta == 0) break;
     if (delta > wire.fields.size() - (field + 1)) {
       return c.Fail("bad data: field numbers out of bounds");
     }
     field += delta;
     int64_t field_wire_id = wire.fields[field].second;
-    int index = local[field];
-    bool ok = index < 0 ? Ignore(c, field_wire_id, depth + 1)
-                        : Decode(c, field_wire_id, type->fields[index].type(),
-                                 type->fields[index].get(object), depth + 1);
-    if (!ok) return false;
+    int index = plan.local[field];
+    if (index < 0) {
+      if (!Ignore(c, field_wire_id, depth + 1)) return false;
+      continue;
+    }
+    c.field = type->fields[index].name;
+    if (!Decode(c, field_wire_id, type->fields[index].type(), type->fields[index].get(object),
+                depth + 1)) {
+      return false;
+    }
   }
+  c.field = outer_field;
+  return true;
 }
 
 // Ignore skips one value of any wire type, as Go's ignore ops do.
@@ -367,27 +671,36 @@ bool StreamDecoder::Ignore(Ctx& c, int64_t wire_id, size_t depth) {
       return (c.r.ReadUint(&n) && c.r.ReadUint(&n)) || c.Truncated();
     case kBytesId:
     case kStringId:
-      return (c.r.ReadUint(&n) && c.r.Skip(n)) || c.Truncated();
+      if (!c.r.ReadUint(&n)) return c.Truncated();
+      return c.r.Skip(n) || c.Fail("slice length too large");
     case kInterfaceId:
       return IgnoreInterface(c, depth);
     default:
       break;
   }
   const WireType* wire = Find(wire_id);
-  if (wire == nullptr) return c.Fail("unknown type id " + std::to_string(wire_id));
+  if (wire == nullptr) return c.Fail("bad data: undefined type <nil>");
   switch (wire->kind) {
     case WireType::Kind::kArray:
     case WireType::Kind::kSlice:
     case WireType::Kind::kMap:
       if (!c.r.ReadUint(&n)) return c.Truncated();
-      if (n > c.r.remaining()) return c.Fail("length exceeds input size");
+      if (wire->kind == WireType::Kind::kArray && n != static_cast<uint64_t>(wire->len)) {
+        return c.Fail("length mismatch in ignoreArray");
+      }
+      // Each element takes a byte at least: a count beyond the input fails before the loop.
+      if (n > c.Available()) {
+        return c.Fail("decoding array or slice: length exceeds input size (" + std::to_string(n) +
+                      " elements)");
+      }
       for (uint64_t i = 0; i < n; ++i) {
         if (wire->kind == WireType::Kind::kMap && !Ignore(c, wire->key, depth + 1)) return false;
         if (!Ignore(c, wire->elem, depth + 1)) return false;
       }
       return true;
     case WireType::Kind::kGobEncoder:
-      return (c.r.ReadUint(&n) && c.r.Skip(n)) || c.Truncated();
+      if (!c.r.ReadUint(&n)) return c.Truncated();
+      return c.r.Skip(n) || c.Fail("GobDecoder: length too large for buffer");
     case WireType::Kind::kStruct: {
       uint64_t field = ~uint64_t{0};
       for (;;) {
@@ -402,47 +715,89 @@ bool StreamDecoder::Ignore(Ctx& c, int64_t wire_id, size_t depth) {
       }
     }
   }
-  return c.Fail("unknown type id " + std::to_string(wire_id));
+  return c.Fail("bad data: undefined type <nil>");
 }
 
-// IgnoreInterface skips Go's interface encoding: a registered name, the concrete type id and a
-// length-prefixed value. Definitions nested inside an interface value are not supported.
+// TypeSequence reads what precedes an interface value's concrete value (decodeTypeSequence
+// with isInterface): definitions, each followed by a count Go skips while the message has
+// bytes left, then the concrete type id. A message that ends is followed by the next one.
+bool StreamDecoder::TypeSequence(Ctx& c, int64_t* id) {
+  for (;;) {
+    if (c.r.remaining() == 0 && !c.Next()) return false;
+    int64_t v;
+    if (!c.r.ReadInt(&v)) return c.Truncated();
+    if (v >= 0) {
+      *id = v;
+      return true;
+    }
+    if (v == std::numeric_limits<int64_t>::min()) return c.Fail("bad type id");
+    if (c.replay && Defined(-v)) {
+      WireType ignored;  // applied by Measure already; read past it
+      if (!ParseWireType(c.r, &ignored)) return c.Fail("bad type definition");
+    } else if (Error e = Define(-v, c.r)) {
+      return c.FailPlain(e.message());
+    }
+    uint64_t count;
+    if (c.r.remaining() > 0 && !c.r.ReadUint(&count)) return c.Truncated();
+  }
+}
+
+// IgnoreInterface skips an interface value: the registered name of its concrete type (empty
+// for nil), the type sequence, a byte count and the concrete value. Go drops the count's bytes
+// (ignoreInterface); but when the value holds interfaces whose types are sent for the first
+// time, that count covers only the value's first part and Go loses its place in the stream
+// ("bad data: field numbers out of bounds"). netrpc walks the value instead, as Go's
+// decodeInterface reads it, and so also remembers the definitions inside it.
 bool StreamDecoder::IgnoreInterface(Ctx& c, size_t depth) {
-  (void)depth;
   uint64_t n;
   if (!c.r.ReadUint(&n)) return c.Truncated();
   if (n == 0) return true;  // nil interface
-  if (!c.r.Skip(n)) return c.Fail("invalid interface name length");
+  if (!c.r.Skip(n)) return c.Fail("bad interface encoding: name too large for buffer");
   int64_t id;
-  if (!c.r.ReadInt(&id)) return c.Truncated();
-  if (id < 0) return c.Fail("type definitions inside interface values are not supported");
-  if (!c.r.ReadUint(&n) || !c.r.Skip(n)) return c.Fail("invalid interface value length");
-  return true;
+  if (!TypeSequence(c, &id)) return false;
+  if (!c.r.ReadUint(&n)) return c.Truncated();
+  if (n > c.r.remaining())
+    return c.Fail("bad interface encoding: data length too large for buffer");
+  return IgnoreSingle(c, id, depth + 1);
 }
 
-Error StreamDecoder::DecodeValue(int64_t id, std::string_view body, Value value, ErrorCode code) {
-  Ctx c{Reader(body), code, Error()};
+// IgnoreSingle skips a value as a top-level one is framed: structs bare, anything else as a
+// singleton field.
+bool StreamDecoder::IgnoreSingle(Ctx& c, int64_t id, size_t depth) {
   const WireType* wire = id >= kFirstUserId ? Find(id) : nullptr;
-  bool is_struct = wire != nullptr && wire->kind == WireType::Kind::kStruct;
-  bool ok = true;
-  if (!is_struct) {
-    // Go frames a top-level non-struct value as a singleton field with delta 0.
+  if (wire == nullptr || wire->kind != WireType::Kind::kStruct) {
     uint64_t delta;
-    if (!c.r.ReadUint(&delta)) {
-      ok = c.Truncated();
-    } else if (delta != 0) {
-      ok = c.Fail("decode: corrupted data: non-zero delta for singleton");
-    }
+    if (!c.r.ReadUint(&delta)) return c.Truncated();
+    if (delta != 0) return c.Fail("decode: corrupted data: non-zero delta for singleton");
   }
-  if (ok) {
-    if (value.object == nullptr || value.type == nullptr) {
-      ok = Ignore(c, id, 0);
-    } else {
-      value.type->reset(value.object);
-      ok = Decode(c, id, value.type, value.object, 0);
-    }
-  }
-  if (ok && c.r.remaining() != 0) c.Fail("extra data in buffer");
+  return Ignore(c, id, depth);
+}
+
+Error StreamDecoder::Measure(int64_t id, std::string_view first, std::string_view rest,
+                             size_t* used, bool* need_more) {
+  Ctx c;
+  c.r = Reader(first);
+  c.rest = rest;
+  c.limits = &limits_;
+  c.code = ErrorCode::kCodec;
+  IgnoreSingle(c, id, 0);
+  *used = c.rest_pos;
+  *need_more = c.need_more;
+  return c.err;
+}
+
+Error StreamDecoder::DecodeValue(int64_t id, std::string_view first, std::string_view rest,
+                                 Value value, ErrorCode code, const Error& rest_error) {
+  Ctx c;
+  c.rest_error = &rest_error;
+  c.r = Reader(first);
+  c.rest = rest;
+  c.limits = &limits_;
+  c.code = code;
+  c.replay = true;
+  bool ok = value.object == nullptr || value.type == nullptr ? Top(c, id, nullptr, nullptr)
+                                                             : Top(c, id, value.type, value.object);
+  if (ok && (c.r.remaining() != 0 || c.rest_pos != rest.size())) c.Fail("extra data in buffer");
   return c.err;
 }
 

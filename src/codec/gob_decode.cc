@@ -459,7 +459,14 @@ const StreamDecoder::Plan& StreamDecoder::Compile(int64_t wire_id, const WireTyp
     }
     plan.error = Check(field_id, ft, depth + 1);
   }
-  // try_emplace's reference stays valid: std::map nodes do not move.
+  if (!plan.error.empty()) {
+    // Not kept, as Go drops an engine that failed to compile: a type still undefined may be
+    // defined by a later message.
+    plans_.erase(it);
+    failed_plan_ = std::move(plan);
+    return failed_plan_;
+  }
+  // std::map nodes do not move, so `it` is still this pair's entry.
   it->second = std::move(plan);
   return it->second;
 }
@@ -481,7 +488,7 @@ bool StreamDecoder::Top(Ctx& c, int64_t id, const TypeInfo* type, void* object) 
     }
     if (std::string e = Check(id, type, 0); !e.empty()) return c.Fail(e);
     if (base->kind == Kind::kStruct) {
-      const Plan& plan = plans_.at({id, base});
+      const Plan& plan = Compile(id, *wire, base, 0);
       if (plan.matched == 0 && !base->fields.empty() && !wire->fields.empty()) {
         return c.Fail("type mismatch: no fields matched compiling decoder for " +
                       std::string(base->name));

@@ -170,6 +170,7 @@ class StreamDecoder {
   bool tentative_on_ = false;
   std::unordered_map<int64_t, bool> may_continue_;
   std::map<std::pair<int64_t, const TypeInfo*>, Plan> plans_;
+  Plan failed_plan_;  // what Compile returns for a pair whose plan failed
 };
 
 }  // namespace netrpc::codec::gob

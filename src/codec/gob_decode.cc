@@ -111,6 +111,7 @@ bool ParseWireType(Reader& r, WireType* w) {
 }  // namespace
 
 bool Reader::ReadUint(uint64_t* v, bool* bad_uint) {
+  fault_count_ = 0;
   if (p_ == end_) return false;
   uint8_t b = *p_;
   if (b < 0x80) {
@@ -121,9 +122,13 @@ bool Reader::ReadUint(uint64_t* v, bool* bad_uint) {
   size_t n = 256 - b;  // Go writes the byte count negated
   if (n > 8) {
     if (bad_uint != nullptr) *bad_uint = true;
+    fault_count_ = 9;
     return false;
   }
-  if (remaining() < n + 1) return false;
+  if (remaining() < n + 1) {
+    fault_count_ = static_cast<uint8_t>(n);
+    return false;
+  }
   uint64_t x = 0;
   for (size_t i = 1; i <= n; ++i) x = x << 8 | p_[i];
   p_ += n + 1;
@@ -136,6 +141,13 @@ bool Reader::ReadInt(int64_t* v) {
   if (!ReadUint(&u)) return false;
   *v = (u & 1) != 0 ? static_cast<int64_t>(~(u >> 1)) : static_cast<int64_t>(u >> 1);
   return true;
+}
+
+std::string Reader::FaultText() const {
+  if (fault_count_ == 0) return "EOF";
+  if (fault_count_ > 8) return "gob: encoded unsigned integer out of range";
+  return "gob: invalid uint data length " + std::to_string(fault_count_) + ": exceeds input size " +
+         std::to_string(remaining() - 1);
 }
 
 bool Reader::Skip(size_t n) {
@@ -192,7 +204,8 @@ struct StreamDecoder::Ctx {
     if (!err) err = Error(code, message);
     return false;
   }
-  bool Truncated() { return Fail("unexpected end of message or corrupted data"); }
+  // Truncated reports a read that ran out of bytes, in Go's words (decodeUint's errors).
+  bool Truncated() { return FailPlain(r.FaultText()); }
   bool OutOfRange() {
     std::string name = field.empty() ? TopName(top) : std::string(field);
     return FailPlain("value for \"" + name + "\" out of range");
@@ -640,7 +653,8 @@ bool StreamDecoder::DecodeStruct(Ctx& c, const WireType& wire, int64_t wire_id,
   if (!plan.error.empty()) return c.Fail(plan.error);
   std::string_view outer_field = c.field;
   uint64_t field = ~uint64_t{0};  // -1: deltas count from before the first field
-  for (;;) {
+  // Go's decodeStruct also stops where the message ends, terminator or not.
+  while (c.r.remaining() > 0) {
     uint64_t delta;
     if (!c.r.ReadUint(&delta)) return c.Truncated();
     if (delta == 0) break;
@@ -712,6 +726,7 @@ bool StreamDecoder::Ignore(Ctx& c, int64_t wire_id, size_t depth) {
       uint64_t field = ~uint64_t{0};
       for (;;) {
         uint64_t delta;
+        if (c.r.remaining() == 0) return true;  // as ignoreStruct: the message's end ends it
         if (!c.r.ReadUint(&delta)) return c.Truncated();
         if (delta == 0) return true;
         if (delta > wire->fields.size() - (field + 1)) {
@@ -802,9 +817,12 @@ Error StreamDecoder::DecodeValue(int64_t id, std::string_view first, std::string
   c.limits = &limits_;
   c.code = code;
   c.replay = true;
-  bool ok = value.object == nullptr || value.type == nullptr ? Top(c, id, nullptr, nullptr)
-                                                             : Top(c, id, value.type, value.object);
-  if (ok && (c.r.remaining() != 0 || c.rest_pos != rest.size())) c.Fail("extra data in buffer");
+  // Bytes left after the value are dropped, as Go's Decoder drops its buffer's rest.
+  if (value.object == nullptr || value.type == nullptr) {
+    Top(c, id, nullptr, nullptr);
+  } else {
+    Top(c, id, value.type, value.object);
+  }
   return c.err;
 }
 

@@ -45,10 +45,14 @@ class Reader {
   bool ReadUint(uint64_t* v, bool* bad_uint = nullptr);
   bool ReadInt(int64_t* v);
   bool Skip(size_t n);
+  // FaultText is Go's text for the last failed ReadUint: decodeUint's errBadUint, or its
+  // "invalid uint data length", or io.EOF's "EOF" when no byte was left.
+  std::string FaultText() const;
 
  private:
   const uint8_t* p_ = nullptr;
   const uint8_t* end_ = nullptr;
+  uint8_t fault_count_ = 0;  // the byte count of the uint that did not fit; 9: out of range
 };
 
 // StreamEncoder is one stream's gob.Encoder. Type ids are allocated per stream starting at 65

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "codec/gob_wire.h"
 #include "netrpc/describe.h"
 
 namespace gobtest {
@@ -117,6 +118,13 @@ struct Small {
   int8_t I8 = 0;
 };
 NETRPC_STRUCT(Small, I8)
+
+struct AS {
+  int64_t A = 0;
+  std::string S;
+  bool operator==(const AS&) const = default;
+};
+NETRPC_STRUCT(AS, A, S)
 
 }  // namespace gobgo
 
@@ -884,6 +892,67 @@ TEST(GobErrors, TypeMismatchTextsAreGos) {
   EXPECT_EQ(DecodeError<gobgo::Small>(
                 go("1aff9103010105536d616c6c01ff9200010101024938010400000007ff9201fe025800")),
             "value for \"I8\" out of range");
+}
+
+// ---- the decoder's edge paths, from `gobgolden edges` (Go 1.19): bare gob streams (AS's
+// definition, then one value message) decoded as gob.Decoder.Decode does, into AS{A, S}.
+struct Decoded {
+  gobgo::AS value;
+  std::string error;
+};
+Decoded DecodeStream(std::string_view hex) {
+  std::string in = FromHex(hex);
+  gob::StreamDecoder decoder(Limits{});
+  Decoded out;
+  size_t pos = 0;
+  for (;;) {
+    std::string_view message;
+    Error e;
+    if (gob::NextMessage(in, &pos, Limits{}, &message, &e) != gob::Framed::kOk) {
+      out.error = e ? e.message() : "incomplete";
+      return out;
+    }
+    gob::Reader r(message);
+    int64_t id = 0;
+    EXPECT_TRUE(r.ReadInt(&id));
+    std::string_view body = message.substr(message.size() - r.remaining());
+    if (id < 0) {
+      if (Error d = decoder.DefineType(id, body)) {
+        out.error = d.message();
+        return out;
+      }
+      continue;
+    }
+    out.error = decoder.DecodeValue(id, body, {}, V(&out.value), ErrorCode::kCodec).message();
+    return out;
+  }
+}
+
+TEST(GobEdges, DecoderErrorPathsAnswerAsGos) {
+  const std::string def = "1cff8103010102415301ff82000102010141010400010153010c000000";
+  struct Case {
+    std::string hex;
+    gobgo::AS value;
+    std::string error;
+  } cases[] = {
+      // Go stops a struct where its message ends, terminator or not.
+      {def + "08ff82010a01026869", {5, "hi"}, ""},
+      {def + "04ff8201fe", {}, "gob: invalid uint data length 2: exceeds input size 0"},
+      {def + "0dff8201f70102030405060708090a00", {}, "gob: encoded unsigned integer out of range"},
+      // Bytes after the value are dropped.
+      {def + "0aff82010a0102686900ff", {5, "hi"}, ""},
+      // Go prints "gob: bad string slice length: 0" (its getLength returns 0 on failure);
+      // netrpc gives the length that was sent.
+      {def + "09ff82010a0105686900", {5, ""}, "gob: bad string slice length: 5"},
+      {def + "05ff82030a00", {}, "gob: bad data: field numbers out of bounds"},
+      {def + def + "09ff82010a0102686900", {}, "gob: duplicate type received"},
+      {"04ffc60100", {}, "gob: unknown type id or corrupted data"},
+  };
+  for (const Case& c : cases) {
+    Decoded got = DecodeStream(c.hex);
+    EXPECT_EQ(got.error, c.error) << c.hex;
+    EXPECT_EQ(got.value, c.value) << c.hex;
+  }
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // main.go: prints, as hex, the gob bytes Go's net/rpc puts on the wire for a few fixed streams.
 // tests/codec/gob_test.cc pastes these as golden constants so the C++ codec is checked against Go.
 //
-// Usage: gobgolden request|response|every|decode-every HEX|skip|mismatch
+// Usage: gobgolden request|response|every|decode-every HEX|skip|mismatch|edges
 // Each mode runs in a fresh process because gob type ids are allocated process-wide.
 package main
 
@@ -109,6 +109,8 @@ func main() {
 		skip()
 	case "mismatch":
 		mismatch()
+	case "edges":
+		edges()
 	case "decode-every":
 		// Reads a request stream written elsewhere (by the C++ codec) and prints it, to check
 		// by hand that Go accepts what C++ writes.
@@ -264,5 +266,34 @@ func mismatch() {
 	{
 		var into struct{ I8 int8 }
 		mismatchCase("field-out-of-range", Small{300}, &into)
+	}
+}
+
+// ---- edges: hand-made streams on the decoder's error paths, and what Go's decoder says.
+
+type AS struct {
+	A int64
+	S string
+}
+
+func edges() {
+	// The definition of AS (id 65) as Go sends it, then a value message per case.
+	const def = "1cff8103010102415301ff82000102010141010400010153010c000000"
+	for _, c := range []struct{ name, hex string }{
+		{"no-terminator", def + "08ff82010a01026869"},
+		{"cut-uint", def + "04ff8201fe"},
+		{"bad-uint", def + "0dff8201f70102030405060708090a00"},
+		{"trailing-bytes", def + "0aff82010a0102686900ff"},
+		{"string-too-long", def + "09ff82010a0105686900"},
+		{"delta-beyond", def + "05ff82030a00"},
+		{"definition-unknown-kind", "07ff810e0101000000" + "03ff8200"},
+		{"definition-twice", def + def + "09ff82010a0102686900"},
+		{"value-undefined-id", "04ffc60100"},
+	} {
+		b, err := hex.DecodeString(c.hex)
+		must(err)
+		var v AS
+		err = gob.NewDecoder(bytes.NewReader(b)).Decode(&v)
+		fmt.Printf("%s: %+v err=%v\n", c.name, v, err)
 	}
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <unordered_set>
 
 #include "codec/go_type_name.h"
 #include "codec/gob_wire.h"
@@ -238,6 +239,7 @@ void StreamDecoder::Rollback() {
   tentative_.clear();
   tentative_on_ = false;
   may_continue_.clear();
+  ignorable_.clear();
 }
 
 // Define applies the definition of type `id` read from r (recvType); the error text lacks
@@ -250,6 +252,7 @@ Error StreamDecoder::Define(int64_t id, Reader& r) {
   WireType w;
   if (!ParseWireType(r, &w)) return Error(ErrorCode::kProtocol, "gob: bad type definition");
   wire_.emplace(id, std::move(w));
+  ++generation_;
   if (tentative_on_) tentative_.push_back(id);
   return Error();
 }
@@ -270,7 +273,7 @@ const WireType* StreamDecoder::Find(int64_t id) const {
 }
 
 // TypeString is Go's Decoder.typeString: a predefined type's name, else the wire name.
-std::string StreamDecoder::TypeString(int64_t id) const {
+std::string StreamDecoder::TypeString(int64_t id, size_t depth) const {
   static constexpr const char* kPredefined[] = {"",      "bool",   "int",     "uint",     "float",
                                                 "bytes", "string", "complex", "interface"};
   if (id > 0 && id <= kInterfaceId) return kPredefined[id];
@@ -279,42 +282,40 @@ std::string StreamDecoder::TypeString(int64_t id) const {
   if (!w->name.empty()) return w->name;
   // Go sends no name for an unnamed slice, array or map, and then names it from its own
   // process-wide table of types, which holds what that process happens to have encoded.
-  // netrpc spells the type out from the definition instead.
+  // netrpc spells the type out from the definition instead, as deep as max_depth (a
+  // definition may even name itself as its element).
+  if (depth > limits_.max_depth) return "...";
   switch (w->kind) {
     case WireType::Kind::kSlice:
-      return "[]" + TypeString(w->elem);
+      return "[]" + TypeString(w->elem, depth + 1);
     case WireType::Kind::kArray:
-      return "[" + std::to_string(w->len) + "]" + TypeString(w->elem);
+      return "[" + std::to_string(w->len) + "]" + TypeString(w->elem, depth + 1);
     case WireType::Kind::kMap:
-      return "map[" + TypeString(w->key) + "]" + TypeString(w->elem);
+      return "map[" + TypeString(w->key, depth + 1) + "]" + TypeString(w->elem, depth + 1);
     default:
       return w->name;
   }
 }
 
-// HoldsInterface: does wire type `id` reach an interface? `incomplete` is set when an
-// undefined id was met, so that the answer is not remembered.
-bool StreamDecoder::HoldsInterface(int64_t id, std::vector<int64_t>& seen) const {
+// HoldsInterface: does wire type `id` reach an interface? Each type is looked at once per
+// question (`seen`), and a graph deeper than max_depth counts as holding one, so that
+// Measure walks the value and reports the depth.
+bool StreamDecoder::HoldsInterface(int64_t id, std::unordered_set<int64_t>& seen,
+                                   size_t depth) const {
   if (id == kInterfaceId) return true;
   if (id < kFirstUserId) return false;
+  if (depth > limits_.max_depth) return true;
   const WireType* w = Find(id);
-  if (w == nullptr) {
-    seen.push_back(0);  // marks the answer incomplete
-    return false;
-  }
-  for (int64_t s : seen) {
-    if (s == id) return false;
-  }
-  seen.push_back(id);
+  if (w == nullptr || !seen.insert(id).second) return false;
   switch (w->kind) {
     case WireType::Kind::kArray:
     case WireType::Kind::kSlice:
-      return HoldsInterface(w->elem, seen);
+      return HoldsInterface(w->elem, seen, depth + 1);
     case WireType::Kind::kMap:
-      return HoldsInterface(w->key, seen) || HoldsInterface(w->elem, seen);
+      return HoldsInterface(w->key, seen, depth + 1) || HoldsInterface(w->elem, seen, depth + 1);
     case WireType::Kind::kStruct:
       for (const auto& field : w->fields) {
-        if (HoldsInterface(field.second, seen)) return true;
+        if (HoldsInterface(field.second, seen, depth + 1)) return true;
       }
       return false;
     case WireType::Kind::kGobEncoder:
@@ -323,49 +324,59 @@ bool StreamDecoder::HoldsInterface(int64_t id, std::vector<int64_t>& seen) const
   return false;
 }
 
+// MayContinue remembers its answer per id. An id that refers to a type not yet defined
+// answers as if that type held no interface: Go sends every definition a value needs before
+// the value, so only a peer that breaks that rule meets the difference, and its value then
+// fails to decode.
 bool StreamDecoder::MayContinue(int64_t id) {
   auto it = may_continue_.find(id);
   if (it != may_continue_.end()) return it->second;
-  std::vector<int64_t> seen;
-  bool holds = HoldsInterface(id, seen);
-  bool incomplete = false;
-  for (int64_t s : seen) incomplete |= s == 0;
-  // The table of types is bounded (kMaxWireTypes), and so is this cache of its answers.
-  if (!incomplete) may_continue_.emplace(id, holds);
+  std::unordered_set<int64_t> seen;
+  bool holds = HoldsInterface(id, seen, 0);
+  may_continue_.emplace(id, holds);  // at most one entry per defined type (kMaxWireTypes)
   return holds;
 }
 
 // CheckIgnorable is the check Go's decIgnoreOpFor makes when it compiles how to skip a
 // value: every type the value can hold is defined. It returns Go's error text, or "".
-std::string StreamDecoder::CheckIgnorable(int64_t id, std::vector<int64_t>& seen,
-                                          size_t depth) const {
+// Answers are remembered per id: a success for good (definitions never change), a failure
+// until the next definition arrives, so that a peer cannot make every call walk its types.
+std::string StreamDecoder::CheckIgnorable(int64_t id, std::unordered_set<int64_t>& seen,
+                                          size_t depth) {
   if (depth > limits_.max_depth) return "invalid nesting depth";
   if (id > 0 && id <= kInterfaceId) return "";
+  if (auto it = ignorable_.find(id); it != ignorable_.end()) {
+    if (it->second.error.empty() || it->second.generation == generation_) return it->second.error;
+  }
   const WireType* w = Find(id);
   // Go prints the unknown id's type, which it does not have, as "<nil>".
-  if (w == nullptr) return "bad data: undefined type <nil>";
-  for (int64_t s : seen) {
-    if (s == id) return "";
-  }
-  seen.push_back(id);
   std::string e;
-  switch (w->kind) {
-    case WireType::Kind::kMap:
-      e = CheckIgnorable(w->key, seen, depth + 1);
-      if (e.empty()) e = CheckIgnorable(w->elem, seen, depth + 1);
-      return e;
-    case WireType::Kind::kArray:
-    case WireType::Kind::kSlice:
-      return CheckIgnorable(w->elem, seen, depth + 1);
-    case WireType::Kind::kStruct:
-      for (const auto& field : w->fields) {
-        if (!(e = CheckIgnorable(field.second, seen, depth + 1)).empty()) return e;
-      }
-      return "";
-    case WireType::Kind::kGobEncoder:
-      return "";
+  if (w == nullptr) {
+    e = "bad data: undefined type <nil>";
+  } else if (!seen.insert(id).second) {
+    return "";  // under way further up: a recursive type
+  } else {
+    switch (w->kind) {
+      case WireType::Kind::kMap:
+        e = CheckIgnorable(w->key, seen, depth + 1);
+        if (e.empty()) e = CheckIgnorable(w->elem, seen, depth + 1);
+        break;
+      case WireType::Kind::kArray:
+      case WireType::Kind::kSlice:
+        e = CheckIgnorable(w->elem, seen, depth + 1);
+        break;
+      case WireType::Kind::kStruct:
+        for (const auto& field : w->fields) {
+          if (!(e = CheckIgnorable(field.second, seen, depth + 1)).empty()) break;
+        }
+        break;
+      case WireType::Kind::kGobEncoder:
+        break;
+    }
   }
-  return "";
+  // A success that leaned on a type still under way is only known at the outermost call.
+  if (!e.empty() || depth == 0) ignorable_[id] = Checked{e, generation_};
+  return e;
 }
 
 namespace {
@@ -446,9 +457,16 @@ std::string StreamDecoder::Check(int64_t wire_id, const TypeInfo* type, size_t d
 const StreamDecoder::Plan& StreamDecoder::Compile(int64_t wire_id, const WireType& wire,
                                                   const TypeInfo* type, size_t depth) {
   auto [it, inserted] = plans_.try_emplace({wire_id, type});
-  if (!inserted) return it->second;  // done, or under way higher up a recursive type
+  // Done, or under way higher up a recursive type. A failed plan is compiled again once a
+  // definition has arrived since, as Go drops an engine that failed (the type it missed may
+  // be defined now); until then the failure stands, so that calls cannot make it redone.
+  if (!inserted && (it->second.error.empty() || it->second.generation == generation_)) {
+    return it->second;
+  }
+  it->second = Plan{};  // under way
   Plan plan;
   plan.local.assign(wire.fields.size(), -1);
+  std::unordered_set<int64_t> ignore_seen;  // shared by the fields: each type checked once
   for (size_t i = 0; i < wire.fields.size() && plan.error.empty(); ++i) {
     const auto& [name, field_id] = wire.fields[i];
     if (name.empty()) {
@@ -459,8 +477,7 @@ const StreamDecoder::Plan& StreamDecoder::Compile(int64_t wire_id, const WireTyp
       if (type->fields[j].name == name) plan.local[i] = static_cast<int>(j);
     }
     if (plan.local[i] < 0) {
-      std::vector<int64_t> seen;
-      plan.error = CheckIgnorable(field_id, seen, depth + 1);
+      plan.error = CheckIgnorable(field_id, ignore_seen, 0);
       continue;
     }
     ++plan.matched;
@@ -472,13 +489,7 @@ const StreamDecoder::Plan& StreamDecoder::Compile(int64_t wire_id, const WireTyp
     }
     plan.error = Check(field_id, ft, depth + 1);
   }
-  if (!plan.error.empty()) {
-    // Not kept, as Go drops an engine that failed to compile: a type still undefined may be
-    // defined by a later message.
-    plans_.erase(it);
-    failed_plan_ = std::move(plan);
-    return failed_plan_;
-  }
+  plan.generation = generation_;
   // std::map nodes do not move, so `it` is still this pair's entry.
   it->second = std::move(plan);
   return it->second;
@@ -490,7 +501,7 @@ bool StreamDecoder::Top(Ctx& c, int64_t id, const TypeInfo* type, void* object) 
   const WireType* wire = id >= kFirstUserId ? Find(id) : nullptr;
   bool is_struct = wire != nullptr && wire->kind == WireType::Kind::kStruct;
   if (object == nullptr) {
-    std::vector<int64_t> seen;
+    std::unordered_set<int64_t> seen;
     if (std::string e = CheckIgnorable(id, seen, 0); !e.empty()) return c.Fail(e);
   } else {
     const TypeInfo* base = Base(type);

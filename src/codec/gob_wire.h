@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -151,6 +152,12 @@ class StreamDecoder {
     std::vector<int> local;
     int matched = 0;
     std::string error;
+    uint64_t generation = 0;  // generation_ when compiled
+  };
+  // Checked is CheckIgnorable's remembered answer for one id.
+  struct Checked {
+    std::string error;
+    uint64_t generation = 0;
   };
   Error Define(int64_t id, Reader& r);
   bool Top(Ctx& c, int64_t id, const TypeInfo* type, void* object);
@@ -163,9 +170,9 @@ class StreamDecoder {
   bool IgnoreSingle(Ctx& c, int64_t wire_id, size_t depth);
   bool IgnoreInterface(Ctx& c, size_t depth);
   bool TypeSequence(Ctx& c, int64_t* id);
-  bool HoldsInterface(int64_t id, std::vector<int64_t>& seen) const;
-  std::string CheckIgnorable(int64_t id, std::vector<int64_t>& seen, size_t depth) const;
-  std::string TypeString(int64_t id) const;
+  bool HoldsInterface(int64_t id, std::unordered_set<int64_t>& seen, size_t depth) const;
+  std::string CheckIgnorable(int64_t id, std::unordered_set<int64_t>& seen, size_t depth);
+  std::string TypeString(int64_t id, size_t depth = 0) const;
   const WireType* Find(int64_t id) const;
 
   Limits limits_;
@@ -174,7 +181,8 @@ class StreamDecoder {
   bool tentative_on_ = false;
   std::unordered_map<int64_t, bool> may_continue_;
   std::map<std::pair<int64_t, const TypeInfo*>, Plan> plans_;
-  Plan failed_plan_;  // what Compile returns for a pair whose plan failed
+  std::unordered_map<int64_t, Checked> ignorable_;
+  uint64_t generation_ = 0;  // counts definitions: a failure may not hold after the next one
 };
 
 }  // namespace netrpc::codec::gob

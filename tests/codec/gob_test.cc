@@ -896,14 +896,16 @@ TEST(GobErrors, TypeMismatchTextsAreGos) {
 
 // ---- the decoder's edge paths, from `gobgolden edges` (Go 1.19): bare gob streams (AS's
 // definition, then one value message) decoded as gob.Decoder.Decode does, into AS{A, S}.
+template <class T>
 struct Decoded {
-  gobgo::AS value;
+  T value{};
   std::string error;
 };
-Decoded DecodeStream(std::string_view hex) {
+template <class T = gobgo::AS>
+Decoded<T> DecodeStream(std::string_view hex) {
   std::string in = FromHex(hex);
   gob::StreamDecoder decoder(Limits{});
-  Decoded out;
+  Decoded<T> out;
   size_t pos = 0;
   for (;;) {
     std::string_view message;
@@ -949,10 +951,25 @@ TEST(GobEdges, DecoderErrorPathsAnswerAsGos) {
       {"04ffc60100", {}, "gob: unknown type id or corrupted data"},
   };
   for (const Case& c : cases) {
-    Decoded got = DecodeStream(c.hex);
+    Decoded<gobgo::AS> got = DecodeStream(c.hex);
     EXPECT_EQ(got.error, c.error) << c.hex;
     EXPECT_EQ(got.value, c.value) << c.hex;
   }
+}
+
+TEST(GobEdges, SelfReferentialDefinitionsTerminate) {
+  // Type 65 is an unnamed slice of itself (no Go program sends one; a peer can). Naming it
+  // in an error stops at max_depth, and skipping an empty one works.
+  const std::string def = "08ff810202ff820000";
+  Decoded<int64_t> got = DecodeStream<int64_t>(def + "04ff820000");
+  std::string want = "gob: decoding into local type *int64, received remote type ";
+  for (int i = 0; i <= 64; ++i) want += "[]";
+  EXPECT_EQ(got.error, want + "...");
+  // Skipped, as net/rpc skips the body of a call it cannot serve.
+  gob::StreamDecoder decoder(Limits{});
+  ASSERT_FALSE(decoder.DefineType(-65, FromHex("0202ff820000")));
+  EXPECT_TRUE(decoder.DecodeValue(65, FromHex("0000"), {}, Value{}, ErrorCode::kCodec).ok());
+  EXPECT_FALSE(decoder.MayContinue(65));
 }
 
 }  // namespace

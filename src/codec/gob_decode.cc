@@ -35,14 +35,18 @@ std::string TopName(const TypeInfo* t) {
 
 // ParseFields walks a struct of a fixed layout (the wire type descriptions): each field delta
 // is checked against max_field before on_field consumes the field's value.
+// *out_of_bounds is set on a delta past the last field, which Go reports as errRange.
 template <class F>
-bool ParseFields(Reader& r, int64_t max_field, F&& on_field) {
+bool ParseFields(Reader& r, int64_t max_field, bool* out_of_bounds, F&& on_field) {
   int64_t field = -1;
   for (;;) {
     uint64_t delta;
     if (!r.ReadUint(&delta)) return false;
     if (delta == 0) return true;
-    if (delta > static_cast<uint64_t>(max_field - field)) return false;
+    if (delta > static_cast<uint64_t>(max_field - field)) {
+      *out_of_bounds = true;
+      return false;
+    }
     field += static_cast<int64_t>(delta);
     if (!on_field(field)) return false;
   }
@@ -55,8 +59,8 @@ bool ReadString(Reader& r, std::string* s) {
   return r.Skip(n);
 }
 
-bool ParseCommon(Reader& r, WireType* w) {
-  return ParseFields(r, 1, [&](int64_t f) {
+bool ParseCommon(Reader& r, WireType* w, bool* oob) {
+  return ParseFields(r, 1, oob, [&](int64_t f) {
     int64_t ignored;  // CommonType.Id repeats the message's id; Go ignores it too
     return f == 0 ? ReadString(r, &w->name) : r.ReadInt(&ignored);
   });
@@ -64,30 +68,35 @@ bool ParseCommon(Reader& r, WireType* w) {
 
 // ParseWireType reads Go's wireType{ArrayT, SliceT, StructT, MapT, GobEncoderT,
 // BinaryMarshalerT, TextMarshalerT}; exactly one of them must be present.
-bool ParseWireType(Reader& r, WireType* w) {
+// On failure *error is Go's text for a field number out of range, else netrpc's.
+bool ParseWireType(Reader& r, WireType* w, std::string* error) {
   bool have_kind = false;
-  bool ok = ParseFields(r, 6, [&](int64_t f) {
+  bool oob = false;
+  bool ok = ParseFields(r, 6, &oob, [&](int64_t f) {
     if (have_kind) return false;
     have_kind = true;
     switch (f) {
       case 0:  // arrayType{CommonType, Elem, Len}
         w->kind = WireType::Kind::kArray;
-        return ParseFields(r, 2, [&](int64_t g) {
-          return g == 0 ? ParseCommon(r, w) : g == 1 ? r.ReadInt(&w->elem) : r.ReadInt(&w->len);
+        return ParseFields(r, 2, &oob, [&](int64_t g) {
+          return g == 0   ? ParseCommon(r, w, &oob)
+                 : g == 1 ? r.ReadInt(&w->elem)
+                          : r.ReadInt(&w->len);
         });
       case 1:  // sliceType{CommonType, Elem}
         w->kind = WireType::Kind::kSlice;
-        return ParseFields(
-            r, 1, [&](int64_t g) { return g == 0 ? ParseCommon(r, w) : r.ReadInt(&w->elem); });
+        return ParseFields(r, 1, &oob, [&](int64_t g) {
+          return g == 0 ? ParseCommon(r, w, &oob) : r.ReadInt(&w->elem);
+        });
       case 2:  // structType{CommonType, Field []*fieldType}
         w->kind = WireType::Kind::kStruct;
-        return ParseFields(r, 1, [&](int64_t g) {
-          if (g == 0) return ParseCommon(r, w);
+        return ParseFields(r, 1, &oob, [&](int64_t g) {
+          if (g == 0) return ParseCommon(r, w, &oob);
           uint64_t n;
           if (!r.ReadUint(&n) || n > r.remaining()) return false;
           for (uint64_t i = 0; i < n; ++i) {
             std::pair<std::string, int64_t> field;
-            if (!ParseFields(r, 1, [&](int64_t h) {
+            if (!ParseFields(r, 1, &oob, [&](int64_t h) {
                   return h == 0 ? ReadString(r, &field.first) : r.ReadInt(&field.second);
                 })) {
               return false;
@@ -98,15 +107,19 @@ bool ParseWireType(Reader& r, WireType* w) {
         });
       case 3:  // mapType{CommonType, Key, Elem}
         w->kind = WireType::Kind::kMap;
-        return ParseFields(r, 2, [&](int64_t g) {
-          return g == 0 ? ParseCommon(r, w) : g == 1 ? r.ReadInt(&w->key) : r.ReadInt(&w->elem);
+        return ParseFields(r, 2, &oob, [&](int64_t g) {
+          return g == 0   ? ParseCommon(r, w, &oob)
+                 : g == 1 ? r.ReadInt(&w->key)
+                          : r.ReadInt(&w->elem);
         });
       default:  // gobEncoderType{CommonType}: the value travels as a byte string
         w->kind = WireType::Kind::kGobEncoder;
-        return ParseFields(r, 0, [&](int64_t) { return ParseCommon(r, w); });
+        return ParseFields(r, 0, &oob, [&](int64_t) { return ParseCommon(r, w, &oob); });
     }
   });
-  return ok && have_kind;
+  if (ok && have_kind) return true;
+  *error = oob ? "gob: bad data: field numbers out of bounds" : "gob: bad type definition";
+  return false;
 }
 
 }  // namespace
@@ -250,7 +263,7 @@ Error StreamDecoder::Define(int64_t id, Reader& r) {
   }
   if (wire_.size() >= kMaxWireTypes) return Error(ErrorCode::kProtocol, "gob: too many types");
   WireType w;
-  if (!ParseWireType(r, &w)) return Error(ErrorCode::kProtocol, "gob: bad type definition");
+  if (std::string e; !ParseWireType(r, &w, &e)) return Error(ErrorCode::kProtocol, e);
   wire_.emplace(id, std::move(w));
   ++generation_;
   if (tentative_on_) tentative_.push_back(id);
@@ -766,7 +779,7 @@ bool StreamDecoder::TypeSequence(Ctx& c, int64_t* id) {
     if (v == std::numeric_limits<int64_t>::min()) return c.Fail("bad type id");
     if (c.replay && Defined(-v)) {
       WireType ignored;  // applied by Measure already; read past it
-      if (!ParseWireType(c.r, &ignored)) return c.Fail("bad type definition");
+      if (std::string e; !ParseWireType(c.r, &ignored, &e)) return c.FailPlain(e);
     } else if (Error e = Define(-v, c.r)) {
       return c.FailPlain(e.message());
     }

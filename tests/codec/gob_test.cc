@@ -948,6 +948,11 @@ TEST(GobEdges, DecoderErrorPathsAnswerAsGos) {
       {def + "09ff82010a0105686900", {5, ""}, "gob: bad string slice length: 5"},
       {def + "05ff82030a00", {}, "gob: bad data: field numbers out of bounds"},
       {def + def + "09ff82010a0102686900", {}, "gob: duplicate type received"},
+      // A wireType field past TextMarshalerT: a kind of type neither side knows.
+      {"07ff810e0101000000"
+       "03ff8200",
+       {},
+       "gob: bad data: field numbers out of bounds"},
       {"04ffc60100", {}, "gob: unknown type id or corrupted data"},
   };
   for (const Case& c : cases) {

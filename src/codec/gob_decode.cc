@@ -255,8 +255,7 @@ void StreamDecoder::Rollback() {
   ignorable_.clear();
 }
 
-// Define applies the definition of type `id` read from r (recvType); the error text lacks
-// the "gob: " prefix.
+// Define applies the definition of type `id` read from r (recvType).
 Error StreamDecoder::Define(int64_t id, Reader& r) {
   if (id < kFirstUserId || wire_.contains(id)) {
     return Error(ErrorCode::kProtocol, "gob: duplicate type received");

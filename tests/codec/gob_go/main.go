@@ -219,6 +219,12 @@ func skip() {
 			N: Nested{Inner{"d", 4}, &Inner{"e", 5}}, T: time.Unix(100, 0).UTC(), U: u,
 			IP: net.IPv4(10, 0, 0, 1), MI: map[int][]interface{}{1: {Point{2, 3}, "s"}}, I64: 9},
 	)
+	// A reply with an interface field, as a Go server sends it to netrpc's client.
+	var rbuf bytes.Buffer
+	renc := gob.NewEncoder(&rbuf)
+	must(renc.Encode(&rpc.Response{ServiceMethod: "Svc.M", Seq: 0}))
+	must(renc.Encode(Wide{"r", Point{9, 9}, 11}))
+	fmt.Println("response", hex.EncodeToString(rbuf.Bytes()))
 }
 
 // ---- mismatch: values of the wrong type for the receiver, and Go's error texts.

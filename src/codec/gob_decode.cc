@@ -275,7 +275,7 @@ Error StreamDecoder::DefineType(int64_t id, std::string_view body) {
   }
   Reader r(body);
   if (Error e = Define(-id, r)) return e;
-  if (r.remaining() != 0) return Error(ErrorCode::kProtocol, "gob: extra data in buffer");
+  if (r.remaining() != 0) return Error(ErrorCode::kProtocol, "extra data in buffer");  // Go's text, unprefixed
   return Error();
 }
 

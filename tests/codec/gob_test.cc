@@ -975,6 +975,10 @@ TEST(GobEdges, DecoderErrorPathsAnswerAsGos) {
        {},
        "gob: bad data: field numbers out of bounds"},
       {"04ffc60100", {}, "gob: unknown type id or corrupted data"},
+      {"1dff8103010102415301ff82000102010141010400010153010c00000000"
+       "03ff8200",
+       {},
+       "extra data in buffer"},
   };
   for (const Case& c : cases) {
     Decoded<gobgo::AS> got = DecodeStream(c.hex);

@@ -295,6 +295,7 @@ func edges() {
 		{"definition-unknown-kind", "07ff810e0101000000" + "03ff8200"},
 		{"definition-twice", def + def + "09ff82010a0102686900"},
 		{"value-undefined-id", "04ffc60100"},
+		{"definition-extra-data", "1dff8103010102415301ff82000102010141010400010153010c00000000" + "03ff8200"},
 	} {
 		b, err := hex.DecodeString(c.hex)
 		must(err)

@@ -275,7 +275,8 @@ Error StreamDecoder::DefineType(int64_t id, std::string_view body) {
   }
   Reader r(body);
   if (Error e = Define(-id, r)) return e;
-  if (r.remaining() != 0) return Error(ErrorCode::kProtocol, "extra data in buffer");  // Go's text, unprefixed
+  // Go's text, without the "gob: " prefix.
+  if (r.remaining() != 0) return Error(ErrorCode::kProtocol, "extra data in buffer");
   return Error();
 }
 

@@ -161,6 +161,7 @@ class StreamDecoder {
   };
   Error Define(int64_t id, Reader& r);
   bool Top(Ctx& c, int64_t id, const TypeInfo* type, void* object);
+  bool Compatible(const TypeInfo* t, int64_t wire_id) const;
   std::string Check(int64_t wire_id, const TypeInfo* type, size_t depth);
   const Plan& Compile(int64_t wire_id, const WireType& wire, const TypeInfo* type, size_t depth);
   bool Decode(Ctx& c, int64_t wire_id, const TypeInfo* type, void* object, size_t depth);

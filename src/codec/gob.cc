@@ -82,59 +82,16 @@ const TypeInfo* InvalidRequestType() {
   return &info;
 }
 
-struct Message {
-  int64_t id = 0;
-  std::string_view body;  // the bytes after the id
-};
-
-// Item is one gob Encode call on the wire: type definitions, then one value message.
+// Item is one gob Encode call's value as scanned: its type id, the rest of its first message,
+// and the messages it continues into (empty unless it holds interface values; gob_wire.h).
 struct Item {
-  std::vector<Message> definitions;
-  Message value;
+  int64_t id = 0;
+  std::string_view first;
+  std::string_view rest;
+  Error measure_error;  // the walk that found `rest` stopped here; decoding reports it
 };
 
 enum class Scan { kOk, kNeedMore, kError };
-
-// ScanItem frames one item starting at *pos without touching decoder state, so that a
-// caller told to wait for more bytes can scan the same bytes again safely.
-Scan ScanItem(std::string_view in, size_t* pos, const Limits& limits, Item* item, Error* error) {
-  item->definitions.clear();
-  for (;;) {
-    Reader r(in.substr(*pos));
-    uint64_t n;
-    bool bad = false;
-    if (!r.ReadUint(&n, &bad)) {
-      if (!bad) return Scan::kNeedMore;
-      *error = Error(ErrorCode::kProtocol, "gob: encoded unsigned integer out of range");
-      return Scan::kError;
-    }
-    if (n == 0) {
-      *error = Error(ErrorCode::kProtocol, "gob: invalid message length");
-      return Scan::kError;
-    }
-    if (n > limits.max_message_bytes) {
-      *error = Error(ErrorCode::kTooLarge,
-                     "gob: message of " + std::to_string(n) + " bytes exceeds the limit");
-      return Scan::kError;
-    }
-    if (n > r.remaining()) return Scan::kNeedMore;
-    size_t start = static_cast<size_t>(r.position() - in.data());
-    std::string_view message = in.substr(start, n);
-    Reader mr(message);
-    Message m;
-    if (!mr.ReadInt(&m.id)) {
-      *error = Error(ErrorCode::kProtocol, "gob: corrupted message type id");
-      return Scan::kError;
-    }
-    m.body = message.substr(message.size() - mr.remaining());
-    *pos = start + n;
-    if (m.id >= 0) {
-      item->value = m;
-      return Scan::kOk;
-    }
-    item->definitions.push_back(m);
-  }
-}
 
 // Stream holds what both codecs share: one encoder, one decoder and the pending body.
 class Stream {
@@ -142,54 +99,88 @@ class Stream {
   explicit Stream(const Limits& limits) : limits_(limits), encoder_(limits), decoder_(limits) {}
 
   // Read parses a header and its body once both are complete; the body value is kept as a
-  // view into `in`, which the caller keeps until ReadBody.
+  // view into `in`, which the caller keeps until ReadBody. Definitions are applied as they
+  // are scanned and undone when the input turns out incomplete, so that scanning the same
+  // bytes again later is safe.
   ReadResult Read(std::string_view in, Value header) {
     ReadResult result;
     size_t pos = 0;
-    for (Item* item : {&header_item_, &body_item_}) {
-      Scan s = ScanItem(in, &pos, limits_, item, &result.error);
-      if (s == Scan::kNeedMore) return ReadResult{};
-      if (s == Scan::kError) return result;
-      if (item == &header_item_ && !HeaderTypeDefined()) {
-        // Go reads the header before the body and fails on it at once; waiting for a body
-        // would leave a peer that sent a bad header hanging. Checked as soon as the header
-        // is complete, so the answer is the same however the bytes arrive.
-        result.error = Error(ErrorCode::kProtocol, "gob: header of unknown type id " +
-                                                       std::to_string(header_item_.value.id));
-        return result;
-      }
-    }
     has_body_ = false;
-    for (const Message& m : header_item_.definitions) {
-      if ((result.error = decoder_.DefineType(m.id, m.body))) return result;
+    decoder_.BeginTentative();
+    Scan s = ScanItem(in, &pos, /*is_header=*/true, &header_item_, &result.error);
+    if (s == Scan::kOk) s = ScanItem(in, &pos, /*is_header=*/false, &body_, &result.error);
+    if (s == Scan::kNeedMore) {
+      decoder_.Rollback();
+      return ReadResult{};
     }
-    result.error = decoder_.DecodeValue(header_item_.value.id, header_item_.value.body, header,
-                                        ErrorCode::kProtocol);
+    decoder_.EndTentative();
+    if (s == Scan::kError) return result;
+    result.error = decoder_.DecodeValue(header_item_.id, header_item_.first, header_item_.rest,
+                                        header, ErrorCode::kProtocol);
     if (result.error) return result;
-    for (const Message& m : body_item_.definitions) {
-      if ((result.error = decoder_.DefineType(m.id, m.body))) return result;
-    }
-    body_ = body_item_.value;
     has_body_ = true;
     result.consumed = pos;
     return result;
   }
 
-  // HeaderTypeDefined: is the scanned header's type defined on this stream or by the header
-  // item itself? A header is a struct, so a predefined (builtin) id counts as undefined too.
-  bool HeaderTypeDefined() const {
-    int64_t id = header_item_.value.id;
-    if (decoder_.Defined(id)) return true;
-    for (const Message& m : header_item_.definitions) {
-      if (m.id == -id) return true;  // value ids are >= 0: -id cannot overflow
+  // ScanItem takes one item at *pos: type definitions, applied, then a value message and the
+  // messages that value continues into.
+  Scan ScanItem(std::string_view in, size_t* pos, bool is_header, Item* item, Error* error) {
+    for (;;) {
+      std::string_view message;
+      switch (gob::NextMessage(in, pos, limits_, &message, error)) {
+        case gob::Framed::kNeedMore:
+          return Scan::kNeedMore;
+        case gob::Framed::kError:
+          return Scan::kError;
+        case gob::Framed::kOk:
+          break;
+      }
+      Reader r(message);
+      int64_t id;
+      if (!r.ReadInt(&id)) {
+        *error = Error(ErrorCode::kProtocol, "gob: corrupted message type id");
+        return Scan::kError;
+      }
+      std::string_view after = message.substr(message.size() - r.remaining());
+      if (id < 0) {
+        if ((*error = decoder_.DefineType(id, after))) return Scan::kError;
+        continue;
+      }
+      // A header is a struct, so a predefined (builtin) id counts as undefined too. Go reads
+      // the header before the body and fails on it at once; waiting for a body would leave a
+      // peer that sent a bad header hanging.
+      if (is_header && !decoder_.Defined(id)) {
+        *error =
+            Error(ErrorCode::kProtocol, "gob: header of unknown type id " + std::to_string(id));
+        return Scan::kError;
+      }
+      *item = Item{id, after, {}, Error()};
+      if (!decoder_.MayContinue(id)) return Scan::kOk;
+      size_t used = 0;
+      bool need_more = false;
+      Error e = decoder_.Measure(id, after, in.substr(*pos), &used, &need_more);
+      if (need_more) return Scan::kNeedMore;
+      item->rest = in.substr(*pos, used);
+      *pos += used;
+      if (e && is_header) {
+        *error = Error(ErrorCode::kProtocol, e.message());
+        return Scan::kError;
+      }
+      // A body that cannot be walked is still answered: decoding it reports the error, and
+      // the stream goes on after the messages the walk took, as Go's decoder would.
+      item->measure_error = std::move(e);
+      return Scan::kOk;
     }
-    return false;
   }
 
   Error ReadBody(Value body) {
     if (!has_body_) return Error(ErrorCode::kUsage, "gob: no message body to read");
     has_body_ = false;
-    return decoder_.DecodeValue(body_.id, body_.body, body, ErrorCode::kCodec);
+    Error e = decoder_.DecodeValue(body_.id, body_.first, body_.rest, body, ErrorCode::kCodec,
+                                   body_.measure_error);
+    if (!e && body_.measure_error) e = Error(ErrorCode::kCodec, body_.measure_error.message());
+    return e;
   }
 
   Error Write(ConstValue header, ConstValue body, std::string* out) {
@@ -206,8 +197,7 @@ class Stream {
   gob::StreamEncoder encoder_;
   gob::StreamDecoder decoder_;
   Item header_item_;
-  Item body_item_;
-  Message body_;
+  Item body_;
   bool has_body_ = false;
   gob::StreamEncoder::Pending pending_header_;
   gob::StreamEncoder::Pending pending_body_;

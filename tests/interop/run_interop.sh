@@ -4,7 +4,7 @@
 #
 # Paths come from the environment that ctest sets:
 #   INTEROP_GO_REF   the shared Go reference programs (server/main.go, client/main.go)
-#   INTEROP_GO_OWN   tests/interop/go (badinput/)
+#   INTEROP_GO_OWN   tests/interop/go (badinput/, gobskip/)
 #   INTEROP_WORK     a folder in the build dir for the Go binaries and the server's state
 #   INTEROP_SERVER   netrpc's interop_server;  INTEROP_CLIENT  netrpc's interop_client
 #
@@ -16,6 +16,7 @@
 #   netrpc-client PROTO        netrpc client -> netrpc server          (+ native)
 #   netrpc-client-to-go PROTO  netrpc client -> Go reference server    (gob|json|http|geerpc)
 #   badinput                   malformed Go-protocol input -> netrpc server
+#   gobskip                    gob values to skip and mistyped values -> netrpc and Go servers
 set -euo pipefail
 
 mode=${1:?usage: run_interop.sh MODE [PROTO]}
@@ -87,6 +88,7 @@ case $mode in
     (cd "$INTEROP_GO_REF/server" && go_build -o "$bin/go_server" main.go)
     (cd "$INTEROP_GO_REF/client" && go_build -o "$bin/go_client" main.go)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/badinput" ./badinput)
+    (cd "$INTEROP_GO_OWN" && go_build -o "$bin/gobskip" ./gobskip)
     echo "built $(ls "$bin" | tr '\n' ' ')with $(go version)"
     ;;
 
@@ -165,6 +167,11 @@ case $mode in
     printf '%s\n' "$out"
     [[ $(tail -n 1 <<<"$out") =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] ||
       fail "badinput's last line is not 'N passed, 0 failed'"
+    ;;
+
+  gobskip)
+    # Every case compares netrpc's reply or error with Go's own server's for the same call.
+    run_client "19 passed, 0 failed" "$bin/gobskip" -addr "$(netrpc_addr)"
     ;;
 
   *)

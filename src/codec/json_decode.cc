@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "codec/go_type_name.h"
+#include "codec/cpp_type_name.h"
 #include "codec/integers.h"
 #include "codec/json_text.h"
 #include "codec/json_value.h"
@@ -105,21 +105,23 @@ class Decoder {
   }
 
  private:
+  // Mismatch is Go's UnmarshalTypeError text with the destination named in C++ terms ("into
+  // C++ value of type int8_t"), since the value being filled is a C++ one.
   Error Mismatch(std::string_view what, const TypeInfo* t) {
     std::string m = "json: cannot unmarshal ";
     m.append(what);
     if (!struct_name_.empty() || !fields_.empty()) {
-      m.append(" into Go struct field ");
+      m.append(" into C++ struct field ");
       m.append(struct_name_);
       for (std::string_view f : fields_) {
         m.push_back('.');
         m.append(f);
       }
     } else {
-      m.append(" into Go value");
+      m.append(" into C++ value");
     }
     m.append(" of type ");
-    m.append(GoTypeName(t));
+    m.append(CppTypeName(t));
     return Error(ErrorCode::kCodec, std::move(m));
   }
   Error BadNumber(const bj::value& j, const TypeInfo* t) {

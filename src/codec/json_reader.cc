@@ -120,6 +120,87 @@ class ExactHandler {
   std::string number_;  // the number literal so far, when a buffer boundary splits it
 };
 
+int Hex4(std::string_view s, size_t i) {
+  int r = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    const char c = s[k];
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0) return -1;
+    r = r * 16 + d;
+  }
+  return r;
+}
+
+// SurrogateFixer rewrites each \uXXXX escape that is a surrogate but not the first half of a
+// valid pair into \ufffd before Boost sees it: Boost 1.81 rejects such escapes, Go's unquote
+// reads them as U+FFFD (a high surrogate followed by a valid low one is the pair's rune). The
+// two spellings have the same length, so offsets into the message do not move. It scans the
+// bytes the reader feeds, in order, and keeps whether it is inside a string between calls.
+class SurrogateFixer {
+ public:
+  void Reset() { in_string_ = false; }
+
+  // Scan looks at in[from, end) and returns how far the parser may be fed: up to the end, or
+  // to the start of an escape whose bytes are not all there yet (then the message is not
+  // complete, since its string is still open). Fixed bytes go to *fixed, which is empty when
+  // in[from, limit) needs no change.
+  size_t Scan(std::string_view in, size_t from, size_t end, std::string* fixed) {
+    fixed->clear();
+    size_t i = from;
+    while (i < end) {
+      const char c = in[i];
+      if (!in_string_) {
+        in_string_ = c == '"';
+        ++i;
+        continue;
+      }
+      if (c == '"') {
+        in_string_ = false;
+        ++i;
+        continue;
+      }
+      if (c != '\\') {
+        ++i;
+        continue;
+      }
+      if (i + 2 > end) break;
+      if (in[i + 1] != 'u') {
+        i += 2;
+        continue;
+      }
+      if (i + 6 > end) break;
+      const int r = Hex4(in, i + 2);
+      if (r < 0xD800 || r > 0xDFFF) {  // not a surrogate, or bad hex the parser reports
+        i += 6;
+        continue;
+      }
+      if (r < 0xDC00) {
+        // A high surrogate: a pair only if a low-surrogate escape follows at once.
+        if (i + 7 > end || (in[i + 6] == '\\' && i + 8 > end)) break;
+        if (in[i + 6] == '\\' && in[i + 7] == 'u') {
+          if (i + 12 > end) break;
+          const int low = Hex4(in, i + 8);
+          if (low >= 0xDC00 && low <= 0xDFFF) {
+            i += 12;
+            continue;
+          }
+        }
+      }
+      if (fixed->empty()) fixed->assign(in.substr(from, end - from));
+      fixed->replace(i - from + 2, 4, "fffd");
+      i += 6;
+    }
+    if (!fixed->empty()) fixed->resize(i - from);
+    return i;
+  }
+
+ private:
+  bool in_string_ = false;
+};
+
 bj::parse_options ReaderOptions(const Limits& limits, size_t extra_depth) {
   bj::parse_options opt;
   opt.max_depth = limits.max_depth + extra_depth;
@@ -136,11 +217,14 @@ struct JsonReader::Impl {
   void Restart() {
     parser.reset();
     parser.handler().Reset();
+    surrogates.Reset();
     fed = 0;
   }
 
   Limits limits;
   bj::basic_parser<ExactHandler> parser;
+  SurrogateFixer surrogates;
+  std::string fixed;  // the bytes to feed when SurrogateFixer changed them
   size_t fed = 0;  // bytes of the current message already given to the parser
 };
 
@@ -169,10 +253,12 @@ ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::s
         return result;
       }
     }
-    const size_t end = std::min(in.size(), m.limits.max_message_bytes);
+    const size_t end =
+        m.surrogates.Scan(in, m.fed, std::min(in.size(), m.limits.max_message_bytes), &m.fixed);
     if (end > m.fed) {
       bj::error_code ec;
-      m.fed += m.parser.write_some(true, in.data() + m.fed, end - m.fed, ec);
+      const char* bytes = m.fixed.empty() ? in.data() + m.fed : m.fixed.data();
+      m.fed += m.parser.write_some(true, bytes, end - m.fed, ec);
       if (ec) {
         if (ec == bj::error::too_deep) {
           result.error = Error(ErrorCode::kTooLarge, "jsonrpc: JSON nested deeper than " +

@@ -86,42 +86,53 @@ Error DecodeBase64(std::string_view s, std::vector<uint8_t>* out) {
   auto corrupt = [](size_t at) {
     return Error(ErrorCode::kCodec, "illegal base64 data at input byte " + std::to_string(at));
   };
+  auto sextet = [](char c) -> int {
+    const char* pos = c == '\0' ? nullptr : std::strchr(kBase64, c);
+    return pos == nullptr ? -1 : static_cast<int>(pos - kBase64);
+  };
+  auto skip_newlines = [&](size_t i) {
+    while (i < s.size() && (s[i] == '\n' || s[i] == '\r')) ++i;
+    return i;
+  };
   out->clear();
   out->reserve(s.size() / 4 * 3);
-  uint32_t acc = 0;
-  int have = 0;  // sextets in acc
-  int pad = 0;   // '=' seen
-  size_t last = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '\r' || c == '\n') continue;
-    last = i;
-    if (c == '=') {
-      if (have < 2 || have + pad >= 4) return corrupt(i);
-      ++pad;
-      continue;
+  // A port of Go 1.19's decodeQuantum, so that each error names the offset Go names.
+  size_t si = 0;
+  for (;;) {
+    uint32_t acc = 0;
+    int dlen = 4;
+    for (int j = 0; j < 4; ++j) {
+      if (si == s.size()) {
+        if (j == 0) return {};
+        return corrupt(si - j);
+      }
+      const char in = s[si++];
+      const int v = sextet(in);
+      if (v >= 0) {
+        acc |= static_cast<uint32_t>(v) << (18 - 6 * j);
+        continue;
+      }
+      if (in == '\n' || in == '\r') {
+        --j;
+        continue;
+      }
+      if (in != '=' || j < 2) return corrupt(si - 1);
+      if (j == 2) {  // "==" is expected, the first '=' is consumed
+        si = skip_newlines(si);
+        if (si == s.size()) return corrupt(s.size());
+        if (s[si] != '=') return corrupt(si - 1);
+        ++si;
+      }
+      si = skip_newlines(si);
+      if (si < s.size()) return corrupt(si);  // trailing garbage
+      dlen = j;
+      break;
     }
-    if (pad > 0) return corrupt(i);
-    const char* pos = std::strchr(kBase64, c);
-    if (c == '\0' || pos == nullptr) return corrupt(i);
-    acc = (acc << 6) | static_cast<uint32_t>(pos - kBase64);
-    if (++have == 4) {
-      out->push_back(static_cast<uint8_t>(acc >> 16));
-      out->push_back(static_cast<uint8_t>(acc >> 8));
-      out->push_back(static_cast<uint8_t>(acc));
-      acc = 0;
-      have = 0;
-    }
+    out->push_back(static_cast<uint8_t>(acc >> 16));
+    if (dlen > 2) out->push_back(static_cast<uint8_t>(acc >> 8));
+    if (dlen > 3) out->push_back(static_cast<uint8_t>(acc));
+    if (dlen < 4) return {};
   }
-  if (have == 0 && pad == 0) return {};
-  if (have + pad != 4) return corrupt(have == 1 ? last : s.size());
-  if (have == 2) {
-    out->push_back(static_cast<uint8_t>(acc >> 4));
-  } else {
-    out->push_back(static_cast<uint8_t>(acc >> 10));
-    out->push_back(static_cast<uint8_t>(acc >> 2));
-  }
-  return {};
 }
 
 template <class F>

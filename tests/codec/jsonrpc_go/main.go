@@ -11,6 +11,7 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -112,6 +113,10 @@ func marshal(v any) []byte {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "client" {
+		clientReads()
+		return
+	}
 	full := FullAll()
 	emit("kGoRequestAll", request(7, "Svc.Echo", &full))
 	emit("kGoRequestZero", request(0, "Svc.Echo", &All{}))
@@ -147,4 +152,57 @@ func main() {
 		panic(err)
 	}
 	fmt.Fprintf(os.Stderr, "method=%s i32=%d str=%s\n", r.ServiceMethod, decoded.I32, decoded.Str)
+}
+
+// clientReads prints what Go's jsonrpc client codec makes of each response text: the header
+// error, or the seq and error string and what the result decodes to as a string.
+func clientReads() {
+	responses := []string{
+		`{"id":1,"result":"ok","error":null}`,
+		`{"id":1,"result":null,"error":null}`,
+		`{"id":1,"error":null}`,
+		`{"id":1}`,
+		`{"id":1,"result":null,"error":"boom"}`,
+		`{"id":1,"result":"ok","error":"both"}`,
+		`{"id":1,"result":"ok","error":""}`,
+		`{"id":1,"result":null,"error":5}`,
+		`{"id":1,"result":null,"error":1e21}`,
+		`{"id":1,"result":null,"error":123456789}`,
+		`{"id":1,"result":null,"error":0.000012}`,
+		`{"id":1,"result":null,"error":true}`,
+		`{"id":1,"result":null,"error":[1,"a",null]}`,
+		`{"id":1,"result":null,"error":{"z":1,"a":{"b":[]},"m":"x y"}}`,
+		`{"id":1,"result":"ok","error":{}}`,
+		`{"id":"1","result":"ok","error":null}`,
+		`{"id":-1,"result":"ok","error":null}`,
+		`{"id":1.5,"result":"ok","error":null}`,
+		`{"id":null,"result":"ok","error":null}`,
+		`{"result":"ok","error":null}`,
+		`{"ID":1,"Result":"ok","ERROR":null}`,
+		`{"id":1,"result":5,"error":null}`,
+		`{"id":1,"result":"\ud800","error":null}`,
+		`{"id":1,"result":"ok","error":null,"id":2}`,
+		`[1]`,
+	}
+	fmt.Println("// Produced by tests/codec/jsonrpc_go (clientReads): Go's jsonrpc client codec.")
+	fmt.Println("constexpr GoClientRead kGoClientReads[] = {")
+	for _, r := range responses {
+		s := &sink{in: strings.NewReader(r)}
+		c := jsonrpc.NewClientCodec(s)
+		var resp rpc.Response
+		header, body, result := "", "", ""
+		if err := c.ReadResponseHeader(&resp); err != nil {
+			header = err.Error()
+		} else {
+			var x string
+			if resp.Error != "" {
+				c.ReadResponseBody(nil) // as net/rpc's client does after an error
+			} else if err := c.ReadResponseBody(&x); err != nil {
+				body = err.Error()
+			}
+			result = fmt.Sprintf("seq=%d error=%s result=%s", resp.Seq, resp.Error, x)
+		}
+		fmt.Printf("    {%s, %s, %s, %s},\n", strconv.Quote(r), strconv.Quote(header), strconv.Quote(body), strconv.Quote(result))
+	}
+	fmt.Println("};")
 }

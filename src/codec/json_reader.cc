@@ -225,7 +225,7 @@ struct JsonReader::Impl {
   bj::basic_parser<ExactHandler> parser;
   SurrogateFixer surrogates;
   std::string fixed;  // the bytes to feed when SurrogateFixer changed them
-  size_t fed = 0;  // bytes of the current message already given to the parser
+  size_t fed = 0;     // bytes of the current message already given to the parser
 };
 
 JsonReader::JsonReader(const Limits& limits, size_t extra_depth)

@@ -41,8 +41,8 @@ bool FieldNameMatches(std::string_view key, std::string_view name);
 // match field names exactly first, then case-insensitively; unknown keys are ignored; null
 // leaves scalars alone and empties slices, maps and optionals. A type mismatch or an integer
 // out of range fails with kCodec and Go's UnmarshalTypeError text, naming the C++ type ("json:
-// cannot unmarshal string into C++ value of type int32_t"). v is not reset first; the recursion is as
-// deep as json, so callers bound json's depth when they parse it (JsonReader does).
+// cannot unmarshal string into C++ value of type int32_t"). v is not reset first; the recursion is
+// as deep as json, so callers bound json's depth when they parse it (JsonReader does).
 Error DecodeJson(const boost::json::value& json, Value v);
 
 // JsonReader finds the JSON object at the start of a stream and parses it into a

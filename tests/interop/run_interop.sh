@@ -16,6 +16,8 @@
 #   netrpc-client PROTO        netrpc client -> netrpc server          (+ native)
 #   netrpc-client-to-go PROTO  netrpc client -> Go reference server    (gob|json|http|geerpc)
 #   badinput                   malformed Go-protocol input -> netrpc server
+#   jsoncompat                 the same JSON-RPC bytes -> Go reference server and netrpc server,
+#                              replies compared (tests/interop/go/jsoncompat)
 set -euo pipefail
 
 mode=${1:?usage: run_interop.sh MODE [PROTO]}
@@ -87,6 +89,7 @@ case $mode in
     (cd "$INTEROP_GO_REF/server" && go_build -o "$bin/go_server" main.go)
     (cd "$INTEROP_GO_REF/client" && go_build -o "$bin/go_client" main.go)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/badinput" ./badinput)
+    (cd "$INTEROP_GO_OWN" && go_build -o "$bin/jsoncompat" ./jsoncompat)
     echo "built $(ls "$bin" | tr '\n' ' ')with $(go version)"
     ;;
 
@@ -165,6 +168,24 @@ case $mode in
     printf '%s\n' "$out"
     [[ $(tail -n 1 <<<"$out") =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] ||
       fail "badinput's last line is not 'N passed, 0 failed'"
+    ;;
+
+  jsoncompat)
+    naddr=$(netrpc_addr)
+    out=$(mktemp)
+    "$bin/go_server" -json 127.0.0.1:0 >"$out" 2>&1 &
+    pid=$!
+    trap 'kill "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
+    line=$(wait_for_line "$out" '^json=' "$pid") ||
+      { cat "$out"; fail "the Go server printed no 'json=ADDR' line within 10 s"; }
+    res=$(timeout "$client_timeout" "$bin/jsoncompat" -go "${line#json=}" -netrpc "$naddr" 2>&1) || {
+      printf '%s\n' "$res"
+      show_server_log
+      fail "jsoncompat failed"
+    }
+    printf '%s\n' "$res"
+    [[ $(tail -n 1 <<<"$res") =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] ||
+      fail "jsoncompat's last line is not 'N passed, 0 failed'"
     ;;
 
   *)

@@ -11,6 +11,7 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -113,6 +114,10 @@ func marshal(v any) []byte {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "decodes" {
+		decodes()
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "client" {
 		clientReads()
 		return
@@ -203,6 +208,52 @@ func clientReads() {
 			result = fmt.Sprintf("seq=%d error=%s result=%s", resp.Seq, resp.Error, x)
 		}
 		fmt.Printf("    {%s, %s, %s, %s},\n", strconv.Quote(r), strconv.Quote(header), strconv.Quote(body), strconv.Quote(result))
+	}
+	fmt.Println("};")
+}
+
+// cQuote is strconv.Quote made safe for C++, where a hex escape takes every hex digit after it:
+// "\xffb" becomes "\xff" "b".
+func cQuote(s string) string {
+	return hexRun.ReplaceAllString(strconv.Quote(s), `$1""$2`)
+}
+
+var hexRun = regexp.MustCompile(`(\\x[0-9a-f]{2})([0-9a-fA-F])`)
+
+// decodes prints what encoding/json's Unmarshal makes of JSON strings read into []byte (base64)
+// and into string (escapes and invalid UTF-8): the error text, or the bytes as a Go-quoted
+// string.
+func decodes() {
+	bytesIn := []string{`""`, `"AQI="`, `"AQI"`, `"AQ=="`, `"AQ="`, `"AQ"`, `"A"`, `"AQ!="`, `"AQ==="`,
+		`"AQ==A"`, `"=AQI"`, `"AQ\r\nI=\n"`, `"AQ\nI"`, `"AQIDBA=="`, `"AQIDBAU="`, `"AQIDBAUG"`,
+		`"AQIDBAUGBwg"`, `"-_8="`, `"AQ=\n="`, `"AQID\u0041"`}
+	fmt.Println("// Produced by tests/codec/jsonrpc_go (decodes): json.Unmarshal into []byte and string.")
+	fmt.Println("constexpr GoDecode kGoBase64[] = {")
+	for _, in := range bytesIn {
+		var b []byte
+		got := ""
+		if err := json.Unmarshal([]byte(in), &b); err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = string(b)
+		}
+		fmt.Printf("    {%ssv, %ssv},\n", cQuote(in), cQuote(got))
+	}
+	fmt.Println("};")
+	stringsIn := []string{`"\ud800"`, `"a\udc00b"`, `"\ud83d\ude00"`, `"\ud800\u0041"`,
+		`"\ud800\ud800\udc00"`, `"\ud800x"`, `"\udc00\ud800"`, `"\ud800\n"`, `"\uDBFF\uDFFF"`,
+		`"\\ud800"`, `"\\\ud800"`, "\"a\xffb\xfe\"", "\"\xed\xa0\x80\"", "\"\xc0\x80\"",
+		"\"\xe4\xb8\"", "\"\xf4\x90\x80\x80\"", `"\u0000\u001f"`}
+	fmt.Println("constexpr GoDecode kGoStringDecodes[] = {")
+	for _, in := range stringsIn {
+		var s string
+		got := ""
+		if err := json.Unmarshal([]byte(in), &s); err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = s
+		}
+		fmt.Printf("    {%ssv, %ssv},\n", cQuote(in), cQuote(got))
 	}
 	fmt.Println("};")
 }

@@ -18,9 +18,13 @@ namespace netrpc::codec {
 
 using json::AssignValidUtf8;
 using json::DecodeBase64;
+using json::IsNumber;
+using json::IsString;
 using json::IsValidUtf8;
 using json::JsonKindWord;
+using json::NumberLiteral;
 using json::NumberText;
+using json::ParseLiteral;
 
 namespace {
 
@@ -66,7 +70,7 @@ class Decoder {
       case Kind::kFloat64:
         return DecodeFloat(j, t, p);
       case Kind::kString: {
-        if (!j.is_string()) return Mismatch(JsonKindWord(j), t);
+        if (!IsString(j)) return Mismatch(JsonKindWord(j), t);
         std::string_view s = j.get_string();
         if (IsValidUtf8(s)) {
           t->seq.assign(p, s.data(), s.size());
@@ -134,7 +138,7 @@ class Decoder {
       v = j.get_int64();
     } else if (j.is_double() && j.get_double() == 0 && std::signbit(j.get_double())) {
       v = 0;  // "-0": the reader keeps it a double for floats, Go's ParseInt accepts it
-    } else if (j.is_number()) {
+    } else if (IsNumber(j)) {
       return BadNumber(j, t);  // fractions, exponents and values past int64 all fail in Go
     } else {
       return Mismatch(JsonKindWord(j), t);
@@ -150,7 +154,7 @@ class Decoder {
       v = j.get_uint64();
     } else if (j.is_int64() && j.get_int64() >= 0) {
       v = static_cast<uint64_t>(j.get_int64());
-    } else if (j.is_number()) {
+    } else if (IsNumber(j)) {
       return BadNumber(j, t);
     } else {
       return Mismatch(JsonKindWord(j), t);
@@ -161,6 +165,12 @@ class Decoder {
   }
 
   Error DecodeFloat(const bj::value& j, const TypeInfo* t, void* p) {
+    if (std::string_view literal = NumberLiteral(j); !literal.empty()) {
+      // One rounding from the text at the field's width, as Go's ParseFloat(s, 32 or 64).
+      const bool ok = t->kind == Kind::kFloat64 ? ParseLiteral(literal, static_cast<double*>(p))
+                                                : ParseLiteral(literal, static_cast<float*>(p));
+      return ok ? Error() : BadNumber(j, t);
+    }
     if (!j.is_number()) return Mismatch(JsonKindWord(j), t);
     double d;
     if (j.is_int64()) {
@@ -190,7 +200,7 @@ class Decoder {
   }
 
   Error DecodeBytes(const bj::value& j, const TypeInfo* t, void* p) {
-    if (j.is_string()) {
+    if (IsString(j)) {
       std::vector<uint8_t> raw;
       std::string_view s = j.get_string();
       if (Error e = DecodeBase64(s, &raw)) return e;

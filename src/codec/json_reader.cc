@@ -55,11 +55,12 @@ class ExactHandler {
     return true;
   }
   bool on_string_part(bj::string_view s, size_t, bj::error_code&) {
-    st.push_chars(s);
+    st.push_chars(StringBytes(s));
     return true;
   }
   bool on_string(bj::string_view s, size_t, bj::error_code&) {
-    st.push_string(s);
+    st.push_string(StringBytes(s));
+    string_start_ = true;
     return true;
   }
   bool on_number_part(bj::string_view s, bj::error_code&) {
@@ -85,6 +86,12 @@ class ExactHandler {
   }
   bool on_double(double boost_value, bj::string_view s, bj::error_code&) {
     number_.append(s.data(), s.size());
+    if (keep_literals_) {
+      number_.insert(number_.begin(), json::kNumberMark);
+      st.push_string(number_);
+      number_.clear();
+      return true;
+    }
     double d = 0;
     auto r = std::from_chars(number_.data(), number_.data() + number_.size(), d);
     if (r.ec == std::errc::result_out_of_range) {
@@ -113,11 +120,26 @@ class ExactHandler {
 
   void Reset() {
     number_.clear();
+    string_start_ = true;
     st.reset();
   }
 
+  void KeepLiterals(bool keep) { keep_literals_ = keep; }
+
  private:
+  // StringBytes keeps kNumberMark from starting a string when literals are kept: a string that
+  // starts with that (invalid) byte gets U+FFFD there, as DecodeJson would write anyway.
+  bj::string_view StringBytes(bj::string_view s) {
+    if (!string_start_ || s.empty()) return s;
+    string_start_ = false;
+    if (!keep_literals_ || s[0] != json::kNumberMark) return s;
+    st.push_chars("\xEF\xBF\xBD");
+    return s.substr(1);
+  }
+
   std::string number_;  // the number literal so far, when a buffer boundary splits it
+  bool keep_literals_ = false;
+  bool string_start_ = true;  // the next string bytes begin a string
 };
 
 int Hex4(std::string_view s, size_t i) {
@@ -211,7 +233,9 @@ bj::parse_options ReaderOptions(const Limits& limits, size_t extra_depth) {
 }  // namespace
 
 struct JsonReader::Impl {
-  Impl(const Limits& l, size_t extra_depth) : limits(l), parser(ReaderOptions(l, extra_depth)) {
+  Impl(const Limits& l, size_t extra_depth, Numbers numbers)
+      : limits(l), parser(ReaderOptions(l, extra_depth)) {
+    parser.handler().KeepLiterals(numbers == Numbers::kLiterals);
     parser.handler().Reset();
   }
   void Restart() {
@@ -228,8 +252,8 @@ struct JsonReader::Impl {
   size_t fed = 0;     // bytes of the current message already given to the parser
 };
 
-JsonReader::JsonReader(const Limits& limits, size_t extra_depth)
-    : impl_(std::make_unique<Impl>(limits, extra_depth)) {}
+JsonReader::JsonReader(const Limits& limits, size_t extra_depth, Numbers numbers)
+    : impl_(std::make_unique<Impl>(limits, extra_depth, numbers)) {}
 JsonReader::~JsonReader() = default;
 
 ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::string_view* text) {

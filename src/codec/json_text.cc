@@ -2,6 +2,7 @@
 // encoder and decoder because both must agree with Go, and each other, byte for byte.
 #include "codec/json_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -194,9 +195,50 @@ Error AppendFloat(F f, std::string* out) {
 template Error AppendFloat<float>(float f, std::string* out);
 template Error AppendFloat<double>(double f, std::string* out);
 
+template <class F>
+bool ParseLiteral(std::string_view literal, F* out) {
+  const char* end = literal.data() + literal.size();
+  auto r = std::from_chars(literal.data(), end, *out);
+  if (r.ec == std::errc()) return true;
+  if (r.ec != std::errc::result_out_of_range) return false;  // the reader passed only JSON numbers
+  // Out of range either way: the decimal exponent of the first significant digit tells
+  // overflow (Go's ErrRange) from underflow (Go's zero, keeping the sign).
+  const bool negative = literal[0] == '-';
+  const size_t point = literal.find('.');
+  const size_t mantissa_end = std::min(literal.find_first_of("eE"), literal.size());
+  const size_t int_end = std::min(point, mantissa_end);
+  // The value lies in [10^(magnitude-1), 10^magnitude) before the exponent is applied.
+  long magnitude = 0;
+  size_t k = negative ? 1 : 0;
+  while (k < int_end && literal[k] == '0') ++k;
+  if (k < int_end) {
+    magnitude = static_cast<long>(int_end - k);
+  } else if (point != std::string_view::npos) {
+    size_t f = point + 1;
+    while (f < mantissa_end && literal[f] == '0') ++f;
+    magnitude = -static_cast<long>(f - point - 1);
+  }
+  long exponent = 0;
+  if (mantissa_end < literal.size()) {
+    const char* b = literal.data() + mantissa_end + 1;
+    if (*b == '+') ++b;
+    if (std::from_chars(b, end, exponent).ec == std::errc::result_out_of_range) {
+      exponent = *b == '-' ? -1000000 : 1000000;
+    }
+  }
+  if (magnitude + exponent > 0) return false;
+  *out = negative ? -F(0) : F(0);
+  return true;
+}
+
+template bool ParseLiteral<float>(std::string_view literal, float* out);
+template bool ParseLiteral<double>(std::string_view literal, double* out);
+
 std::string NumberText(const bj::value& j) {
   std::string s;
-  if (j.is_int64()) {
+  if (std::string_view literal = NumberLiteral(j); !literal.empty()) {
+    s.assign(literal);
+  } else if (j.is_int64()) {
     AppendInteger(j.get_int64(), &s);
   } else if (j.is_uint64()) {
     AppendInteger(j.get_uint64(), &s);
@@ -219,7 +261,7 @@ const char* JsonKindWord(const bj::value& j) {
     case bj::kind::double_:
       return "number";
     case bj::kind::string:
-      return "string";
+      return NumberLiteral(j).empty() ? "string" : "number";
     case bj::kind::array:
       return "array";
     case bj::kind::object:

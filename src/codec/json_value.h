@@ -50,8 +50,13 @@ Error DecodeJson(const boost::json::value& json, Value v);
 // literals exactly (std::from_chars), so doubles written by Go round-trip bit for bit.
 class JsonReader {
  public:
+  // Numbers says how a number that is not a plain integer is stored: kParsed as a double,
+  // converted exactly; kLiterals as its text (json_text.h, NumberLiteral), which DecodeJson
+  // quotes in errors as Go does and converts at the destination's width, as Go's ParseFloat.
+  enum class Numbers { kParsed, kLiterals };
+
   // The depth bound is limits.max_depth plus extra_depth, for envelopes around the values.
-  JsonReader(const Limits& limits, size_t extra_depth);
+  JsonReader(const Limits& limits, size_t extra_depth, Numbers numbers = Numbers::kParsed);
   ~JsonReader();
   JsonReader(const JsonReader&) = delete;
   JsonReader& operator=(const JsonReader&) = delete;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -142,6 +143,12 @@ void AppendGoValue(const bj::value& j, std::string* out) {
       return;
     }
     case bj::kind::string: {
+      if (std::string_view literal = json::NumberLiteral(j); !literal.empty()) {
+        double d = 0;
+        if (!json::ParseLiteral(literal, &d)) d = literal[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        AppendGoValue(bj::value(d), out);
+        return;
+      }
       std::string s;
       json::AssignValidUtf8(j.get_string(), &s);
       out->append(s);
@@ -184,7 +191,9 @@ void AppendGoValue(const bj::value& j, std::string* out) {
 class JsonServerCodec final : public ServerCodec {
  public:
   JsonServerCodec(const Limits& limits, Conn conn)
-      : ServerCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
+      : ServerCodec(std::move(conn)),
+        limits_(limits),
+        reader_(limits, kEnvelopeDepth, JsonReader::Numbers::kLiterals) {}
 
   ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
     bj::value msg;
@@ -201,7 +210,7 @@ class JsonServerCodec final : public ServerCodec {
       std::string method;
       if (const bj::value* v = Lookup(obj, m[0])) {
         // Go fails the whole header on a non-string method, and the connection ends.
-        if (!v->is_string()) {
+        if (!json::IsString(*v)) {
           return {0, Error(ErrorCode::kProtocol,
                            std::string("json: cannot unmarshal ") + json::JsonKindWord(*v) +
                                " into Go struct field serverRequest.method of type string")};
@@ -296,7 +305,9 @@ class JsonServerCodec final : public ServerCodec {
 class JsonClientCodec final : public ClientCodec {
  public:
   JsonClientCodec(const Limits& limits, Conn conn)
-      : ClientCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
+      : ClientCodec(std::move(conn)),
+        limits_(limits),
+        reader_(limits, kEnvelopeDepth, JsonReader::Numbers::kLiterals) {}
 
   Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
     const size_t start = out->size();
@@ -340,7 +351,7 @@ class JsonClientCodec final : public ClientCodec {
           id = static_cast<uint64_t>(v->get_int64());
         } else {
           std::string what = json::JsonKindWord(*v);
-          if (v->is_number()) what += " " + std::string(m[0].raw);
+          if (json::IsNumber(*v)) what += " " + std::string(m[0].raw);
           return {0, Error(ErrorCode::kProtocol,
                            "json: cannot unmarshal " + what +
                                " into Go struct field clientResponse.id of type uint64")};
@@ -365,7 +376,7 @@ class JsonClientCodec final : public ClientCodec {
       header->seq = id;
       header->error.clear();
       if (error != nullptr || !has_result_) {
-        if (error == nullptr || !error->is_string()) {
+        if (error == nullptr || !json::IsString(*error)) {
           std::string shown = "invalid error ";  // Go's fmt.Errorf("invalid error %v", ...)
           if (error == nullptr) {
             shown.append("<nil>");

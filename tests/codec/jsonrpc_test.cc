@@ -232,7 +232,7 @@ std::string Json(const T& v) {
 
 // Parse reads one whole JSON object with the codec's reader.
 boost::json::value Parse(std::string_view text) {
-  JsonReader reader(Limits{}, 2);
+  JsonReader reader(Limits{}, 2, JsonReader::Numbers::kLiterals);  // as the jsonrpc codec reads
   boost::json::value v;
   std::string_view t;
   ReadResult r = reader.Read(text, &v, &t);
@@ -698,7 +698,7 @@ TEST(JsonValue, StringsDecodeLikeGoWhateverTheReads) {
     ASSERT_TRUE(DecodeField(c.json, &whole).ok()) << c.json;
     EXPECT_EQ(whole, c.result) << c.json;
     std::string text = "{\"v\":" + std::string(c.json) + "}";
-    JsonReader reader(Limits{}, 2);
+    JsonReader reader(Limits{}, 2, JsonReader::Numbers::kLiterals);
     boost::json::value v;
     std::string_view t;
     ReadResult r;

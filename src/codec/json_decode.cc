@@ -237,11 +237,19 @@ class Decoder {
         auto* x = static_cast<Ctx*>(c);
         const TypeInfo* kt = x->key_type;
         if (kt->kind == Kind::kString) {
-          kt->seq.assign(k, x->key.data(), x->key.size());
+          if (IsValidUtf8(x->key)) {
+            kt->seq.assign(k, x->key.data(), x->key.size());
+          } else {
+            std::string fixed;  // Go unquotes keys as strings: each invalid byte is U+FFFD
+            AssignValidUtf8(x->key, &fixed);
+            kt->seq.assign(k, fixed.data(), fixed.size());
+          }
         } else {
-          // Go parses integer keys from their decimal text with the key's width.
+          // Go parses integer keys from their decimal text with the key's width: ParseInt
+          // takes a leading '+', ParseUint does not.
           const char* b = x->key.data();
           const char* e = b + x->key.size();
+          if (kt->kind == Kind::kInt && b != e && *b == '+' && e - b > 1 && b[1] != '-') ++b;
           bool good;
           if (kt->kind == Kind::kInt) {
             int64_t n = 0;

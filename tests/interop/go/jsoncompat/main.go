@@ -149,6 +149,27 @@ var rawCases = []rawCase{
 	raw("keys-escaped", `{"\u006dethod":"Interop.Upper","param\u017f":["a"],"i\u0044":8}`),
 	raw("keys-exact-beats-fold", `{"method":"Interop.Upper","Method":"Interop.Nope","params":["a"],"id":1}`),
 
+	// keys inside the argument: struct fields and map keys (decodeState.object)
+	raw("struct-duplicate-keys", `{"method":"Interop.EchoScalars","params":[{"I8":1,"I8":2,"i16":3,"I16":4,"I32":5,"i32":6}],"id":1}`),
+	raw("struct-kelvin-and-long-s", `{"method":"Interop.EchoScalars","params":[{"\u017f":"x","B":true,"\u0042":false}],"id":1}`),
+	raw("map-duplicate-keys", `{"method":"Interop.EchoComposite","params":[{"Labels":{"a":"1","a":"2","b":"3"}}],"id":1}`),
+	raw("map-int-keys", `{"method":"Interop.EchoComposite","params":[{"ByID":{"+1":{},"01":{"Name":"x"},"-0":{},"-9223372036854775808":{}}}],"id":1}`),
+	raw("map-int-key-bad", `{"method":"Interop.EchoComposite","params":[{"ByID":{"x":{}}}],"id":1}`),
+	raw("map-int-key-space", `{"method":"Interop.EchoComposite","params":[{"ByID":{" 1":{}}}],"id":1}`),
+	raw("map-int-key-overflow", `{"method":"Interop.EchoComposite","params":[{"ByID":{"9223372036854775808":{}}}],"id":1}`),
+	raw("map-int-key-fraction", `{"method":"Interop.EchoComposite","params":[{"ByID":{"1.5":{}}}],"id":1}`),
+	raw("map-key-invalid-utf8", "{\"method\":\"Interop.EchoComposite\",\"params\":[{\"Labels\":{\"a\xff\":\"\\ud800\"}}],\"id\":1}"),
+	raw("map-key-escapes", `{"method":"Interop.EchoComposite","params":[{"Labels":{"\u003c\ud83d\ude00\u2028":"<>"}}],"id":1}`),
+	raw("map-null-value", `{"method":"Interop.EchoComposite","params":[{"ByID":{"1":null},"Labels":{"a":null}}],"id":1}`),
+	raw("struct-null-fields", `{"method":"Interop.EchoScalars","params":[{"I8":null,"S":null,"Bytes":null,"B":null}],"id":1}`),
+	// The one type name the normalizer below cannot turn into Go's ([]main.Inner).
+	differs("struct-wrong-kind", `{"method":"Interop.EchoComposite","params":[{"Items":{}}],"id":1}`,
+		`{"id":1,"result":null,"error":"json: cannot unmarshal object into C++ struct field Composite.Items of type std::vector\u003cInner\u003e"}`+"\n"),
+	raw("nested-field-error", `{"method":"Interop.EchoComposite","params":[{"Items":[{"Tags":[1]}]}],"id":1}`),
+	raw("nested-map-field-error", `{"method":"Interop.EchoComposite","params":[{"ByID":{"1":{"Weights":{"w":"x"}}}}],"id":1}`),
+	raw("matrix-error", `{"method":"Interop.EchoComposite","params":[{"Matrix":[[1],[2,"x"]]}],"id":1}`),
+	raw("opt-error", `{"method":"Interop.EchoComposite","params":[{"Opt":{"Name":5}}],"id":1}`),
+
 	// 3. UTF-8 in strings, both directions (Upper echoes every non-ASCII byte unchanged).
 	raw("lone-high-surrogate", `{"method":"Interop.Upper","params":["\ud800"],"id":1}`),
 	raw("lone-low-surrogate", `{"method":"Interop.Upper","params":["a\udc00b"],"id":1}`),

@@ -171,6 +171,12 @@ class SurrogateFixer {
   // in[from, limit) needs no change.
   size_t Scan(std::string_view in, size_t from, size_t end, std::string* fixed) {
     fixed->clear();
+    const std::string_view span = in.substr(from, end - from);
+    if (span.find('\\') == std::string_view::npos) {
+      // No escapes (the usual case): every quote opens or closes a string.
+      if (std::count(span.begin(), span.end(), '"') % 2 != 0) in_string_ = !in_string_;
+      return end;
+    }
     size_t i = from;
     while (i < end) {
       const char c = in[i];

@@ -716,6 +716,36 @@ TEST(JsonValue, StringsDecodeLikeGoWhateverTheReads) {
   }
 }
 
+// Two requests in one buffer, each with a lone surrogate, then one cut inside an escape: each
+// is read whole and its string is Go's.
+TEST(JsonRpc, SurrogatesAcrossMessagesAndReads) {
+  auto server = NewJsonServerCodec(Limits{});
+  std::string in =
+      R"({"method":"A.B","params":["\ud800"],"id":1} {"method":"A.B","params":["x\udc00"],"id":2})"
+      R"({"method":"A.B","params":["\ud83d\ude00\ud83d"],"id":3})";
+  const std::string want[] = {"\uFFFD", "x\uFFFD", "\U0001F600\uFFFD"};
+  std::string_view rest = in;
+  for (const std::string& w : want) {
+    Request h;
+    ReadResult r = server->ReadRequestHeader(rest, &h);
+    ASSERT_TRUE(r.error.ok()) << r.error.message();
+    std::string s;
+    ASSERT_TRUE(server->ReadRequestBody(Out(&s)).ok());
+    EXPECT_EQ(s, w);
+    rest.remove_prefix(r.consumed);
+  }
+  EXPECT_TRUE(rest.empty());
+  // "\ud83d" then "\ude00" in a later read is still the pair.
+  std::string cut = R"({"method":"A.B","params":["\ud83d)";
+  Request h;
+  EXPECT_TRUE(server->ReadRequestHeader(cut, &h).NeedMore());
+  cut += R"(\ude00"],"id":4})";
+  ASSERT_TRUE(server->ReadRequestHeader(cut, &h).error.ok());
+  std::string s;
+  ASSERT_TRUE(server->ReadRequestBody(Out(&s)).ok());
+  EXPECT_EQ(s, "\U0001F600");
+}
+
 // An empty C++ value is Go's non-nil empty when it is the whole reply or argument, as Go's server
 // makes a slice or map reply (server.go readRequest), and Go's nil inside it, as the unset fields
 // of a Go struct. Go's answers are tests/interop/go/jsoncompat's blob-0, sum-empty and

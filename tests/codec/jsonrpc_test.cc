@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <optional>
@@ -186,6 +188,58 @@ constexpr GoDecode kGoStringDecodes[] = {
     {"\"\xe4\xb8\""sv, "��"sv},
     {"\"\xf4\x90\x80\x80\""sv, "����"sv},
     {"\"\\u0000\\u001f\""sv, "\x00\x1f"sv},
+};
+struct GoNumber {
+  std::string_view json;
+  std::string_view as_int64, as_float64, as_float32;  // Go's %v of the value, or "error: " text
+};
+constexpr GoNumber kGoNumbers[] = {
+    {"1.0"sv, "error: json: cannot unmarshal number 1.0 into Go value of type int64"sv, "1"sv,
+     "1"sv},
+    {"1e2"sv, "error: json: cannot unmarshal number 1e2 into Go value of type int64"sv, "100"sv,
+     "100"sv},
+    {"-0"sv, "0"sv, "-0"sv, "-0"sv},
+    {"-0.0"sv, "error: json: cannot unmarshal number -0.0 into Go value of type int64"sv, "-0"sv,
+     "-0"sv},
+    {"01"sv, "error: invalid character '1' after top-level value"sv,
+     "error: invalid character '1' after top-level value"sv,
+     "error: invalid character '1' after top-level value"sv},
+    {"9223372036854775808"sv,
+     "error: json: cannot unmarshal number 9223372036854775808 into Go value of type int64"sv,
+     "9.223372036854776e+18"sv, "9.223372e+18"sv},
+    {"-9223372036854775809"sv,
+     "error: json: cannot unmarshal number -9223372036854775809 into Go value of type int64"sv,
+     "-9.223372036854776e+18"sv, "-9.223372e+18"sv},
+    {"1e309"sv, "error: json: cannot unmarshal number 1e309 into Go value of type int64"sv,
+     "error: json: cannot unmarshal number 1e309 into Go value of type float64"sv,
+     "error: json: cannot unmarshal number 1e309 into Go value of type float32"sv},
+    {"-1e309"sv, "error: json: cannot unmarshal number -1e309 into Go value of type int64"sv,
+     "error: json: cannot unmarshal number -1e309 into Go value of type float64"sv,
+     "error: json: cannot unmarshal number -1e309 into Go value of type float32"sv},
+    {"1e39"sv, "error: json: cannot unmarshal number 1e39 into Go value of type int64"sv, "1e+39"sv,
+     "error: json: cannot unmarshal number 1e39 into Go value of type float32"sv},
+    {"3.4028235e38"sv,
+     "error: json: cannot unmarshal number 3.4028235e38 into Go value of type int64"sv,
+     "3.4028235e+38"sv, "3.4028235e+38"sv},
+    {"3.4028236e38"sv,
+     "error: json: cannot unmarshal number 3.4028236e38 into Go value of type int64"sv,
+     "3.4028236e+38"sv,
+     "error: json: cannot unmarshal number 3.4028236e38 into Go value of type float32"sv},
+    {"1.00000005960464477539062500001"sv,
+     "error: json: cannot unmarshal number 1.00000005960464477539062500001 into Go value of type int64"sv,
+     "1.0000000596046448"sv, "1.0000001"sv},
+    {"1e-400"sv, "error: json: cannot unmarshal number 1e-400 into Go value of type int64"sv, "0"sv,
+     "0"sv},
+    {"-1e-50"sv, "error: json: cannot unmarshal number -1e-50 into Go value of type int64"sv,
+     "-1e-50"sv, "-0"sv},
+    {"0.1e-310"sv, "error: json: cannot unmarshal number 0.1e-310 into Go value of type int64"sv,
+     "1e-311"sv, "0"sv},
+    {"4.9406564584124654e-324"sv,
+     "error: json: cannot unmarshal number 4.9406564584124654e-324 into Go value of type int64"sv,
+     "5e-324"sv, "0"sv},
+    {"123456789012345678901234567890"sv,
+     "error: json: cannot unmarshal number 123456789012345678901234567890 into Go value of type int64"sv,
+     "1.2345678901234568e+29"sv, "1.2345679e+29"sv},
 };
 
 jt::All FullAll() {
@@ -688,6 +742,43 @@ TEST(JsonValue, Base64DecodesLikeGo) {
       EXPECT_EQ(std::string_view(reinterpret_cast<const char*>(b.data()), b.size()), c.result)
           << c.json;
     }
+  }
+}
+
+// GoWant turns Go's text for a type error into netrpc's, which names the C++ type.
+std::string GoWant(std::string_view go, std::string_view go_type, std::string_view cpp_type) {
+  std::string want(go);
+  const std::string from = "into Go value of type " + std::string(go_type);
+  if (size_t at = want.find(from); at != std::string::npos) {
+    want.replace(at, from.size(), "into C++ value of type " + std::string(cpp_type));
+  }
+  return want;
+}
+
+template <class T>
+void ExpectNumberLikeGo(std::string_view json, std::string_view go, std::string_view go_type,
+                        std::string_view cpp_type) {
+  T v{};
+  Error e = DecodeField(json, &v);
+  if (go.rfind("error: ", 0) == 0) {
+    EXPECT_EQ(e.message(), GoWant(go.substr(7), go_type, cpp_type)) << json;
+    return;
+  }
+  ASSERT_TRUE(e.ok()) << json << ": " << e.message();
+  T want{};
+  auto r = std::from_chars(go.data(), go.data() + go.size(), want);
+  ASSERT_EQ(r.ec, std::errc()) << go;
+  EXPECT_EQ(std::memcmp(&v, &want, sizeof v), 0) << json << " read as " << v << ", Go " << go;
+}
+
+// Numbers as Go's decoder reads them: literals quoted as written, overflow refused at the
+// destination's width, floats rounded once from the text (float32 too), underflow to zero.
+TEST(JsonValue, NumbersDecodeLikeGo) {
+  for (const GoNumber& c : kGoNumbers) {
+    if (c.json == "01") continue;  // a syntax error: README, "Syntax errors"
+    ExpectNumberLikeGo<int64_t>(c.json, c.as_int64, "int64", "int64_t");
+    ExpectNumberLikeGo<double>(c.json, c.as_float64, "float64", "double");
+    ExpectNumberLikeGo<float>(c.json, c.as_float32, "float32", "float");
   }
 }
 

@@ -256,4 +256,26 @@ func decodes() {
 		fmt.Printf("    {%ssv, %ssv},\n", cQuote(in), cQuote(got))
 	}
 	fmt.Println("};")
+	// Numbers into int64, float64 and float32: Go's texts, or the value printed with %v (for
+	// floats the shortest digits, which C++'s to_chars also gives).
+	numbersIn := []string{"1.0", "1e2", "-0", "-0.0", "01", "9223372036854775808", "-9223372036854775809",
+		"1e309", "-1e309", "1e39", "3.4028235e38", "3.4028236e38", "1.00000005960464477539062500001",
+		"1e-400", "-1e-50", "0.1e-310", "4.9406564584124654e-324", "123456789012345678901234567890"}
+	fmt.Println("constexpr GoNumber kGoNumbers[] = {")
+	for _, in := range numbersIn {
+		var i int64
+		var f64 float64
+		var f32 float32
+		show := func(err error, v any) string {
+			if err != nil {
+				return "error: " + err.Error()
+			}
+			return fmt.Sprint(v)
+		}
+		fmt.Printf("    {%ssv, %ssv, %ssv, %ssv},\n", cQuote(in),
+			cQuote(show(json.Unmarshal([]byte(in), &i), i)),
+			cQuote(show(json.Unmarshal([]byte(in), &f64), f64)),
+			cQuote(show(json.Unmarshal([]byte(in), &f32), f32)))
+	}
+	fmt.Println("};")
 }

@@ -301,7 +301,9 @@ ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::s
       }
     }
     if (!m.parser.done()) {
-      if (m.fed >= m.limits.max_message_bytes) {
+      // Not done within the limit, counting bytes held back in an unfinished escape, which
+      // cannot finish the message either.
+      if (in.size() >= m.limits.max_message_bytes) {
         result.error =
             Error(ErrorCode::kTooLarge, "jsonrpc: message larger than " +
                                             std::to_string(m.limits.max_message_bytes) + " bytes");

@@ -838,6 +838,21 @@ TEST(JsonRpc, SurrogatesAcrossMessagesAndReads) {
   EXPECT_EQ(s, "\U0001F600");
 }
 
+// An escape held back at the size limit (it might start a surrogate pair) still fails the
+// message as too large, rather than waiting for bytes the limit will never let in.
+TEST(JsonRpc, EscapeHeldBackAtTheLimitIsTooLarge) {
+  std::string msg = R"({"method":"A.B","params":["\ud83d\ude00"],"id":1})";
+  const size_t cut = msg.find("\\ude00") + 3;  // inside the second escape
+  Limits limits;
+  limits.max_message_bytes = cut;
+  auto server = NewJsonServerCodec(limits);
+  Request h;
+  EXPECT_TRUE(server->ReadRequestHeader(std::string_view(msg).substr(0, cut - 1), &h).NeedMore());
+  ReadResult r = server->ReadRequestHeader(msg, &h);
+  EXPECT_EQ(r.error.code(), ErrorCode::kTooLarge) << r.error.message();
+  EXPECT_EQ(r.consumed, 0u);
+}
+
 // An empty C++ value is Go's non-nil empty when it is the whole reply or argument, as Go's server
 // makes a slice or map reply (server.go readRequest), and Go's nil inside it, as the unset fields
 // of a Go struct. Go's answers are tests/interop/go/jsoncompat's blob-0, sum-empty and

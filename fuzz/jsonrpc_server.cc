@@ -4,6 +4,7 @@
 // is one line of valid JSON: an object with id, result and error.
 #include <boost/json.hpp>
 
+#include "codec/json_value.h"
 #include "codec/jsonrpc.h"
 #include "fuzz_common.h"
 
@@ -32,17 +33,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RunResult split = RunServer(make, data, size, SplitPoint(data, size));
   CheckSame(whole, split, /*json=*/true);
 
-  bj::parse_options opt;
-  opt.allow_invalid_utf8 = true;  // the raw id is echoed as it came
-  opt.max_depth = 1000;
+  // Responses are read back as a JSON-RPC client reads them: the raw id is echoed as it came,
+  // invalid UTF-8 and lone surrogate escapes included (valid JSON text, which Go also echoes).
+  Limits read_limits;
+  read_limits.max_depth = 1000;
+  JsonReader reader(read_limits, 0);
   size_t lines = 0;
   std::string_view rest = out;
   while (!rest.empty()) {
     size_t nl = rest.find('\n');
     if (nl == std::string_view::npos) __builtin_trap();  // every response ends with a newline
-    bj::error_code ec;
-    bj::value v = bj::parse(rest.substr(0, nl), ec, {}, opt);
-    if (ec || !v.is_object()) __builtin_trap();
+    bj::value v;
+    std::string_view text;
+    ReadResult r = reader.Read(rest.substr(0, nl), &v, &text);
+    if (!r.error.ok() || r.consumed != nl || !v.is_object()) __builtin_trap();
     const bj::object& o = v.get_object();
     if (o.size() != 3 || !o.contains("id") || !o.contains("result") || !o.contains("error")) {
       __builtin_trap();

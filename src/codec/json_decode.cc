@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "codec/go_type_name.h"
+#include "codec/cpp_type_name.h"
 #include "codec/integers.h"
 #include "codec/json_text.h"
 #include "codec/json_value.h"
@@ -18,9 +18,13 @@ namespace netrpc::codec {
 
 using json::AssignValidUtf8;
 using json::DecodeBase64;
+using json::IsNumber;
+using json::IsString;
 using json::IsValidUtf8;
 using json::JsonKindWord;
+using json::NumberLiteral;
 using json::NumberText;
+using json::ParseLiteral;
 
 namespace {
 
@@ -66,7 +70,7 @@ class Decoder {
       case Kind::kFloat64:
         return DecodeFloat(j, t, p);
       case Kind::kString: {
-        if (!j.is_string()) return Mismatch(JsonKindWord(j), t);
+        if (!IsString(j)) return Mismatch(JsonKindWord(j), t);
         std::string_view s = j.get_string();
         if (IsValidUtf8(s)) {
           t->seq.assign(p, s.data(), s.size());
@@ -105,21 +109,23 @@ class Decoder {
   }
 
  private:
+  // Mismatch is Go's UnmarshalTypeError text with the destination named in C++ terms ("into
+  // C++ value of type int8_t"), since the value being filled is a C++ one.
   Error Mismatch(std::string_view what, const TypeInfo* t) {
     std::string m = "json: cannot unmarshal ";
     m.append(what);
     if (!struct_name_.empty() || !fields_.empty()) {
-      m.append(" into Go struct field ");
+      m.append(" into C++ struct field ");
       m.append(struct_name_);
       for (std::string_view f : fields_) {
         m.push_back('.');
         m.append(f);
       }
     } else {
-      m.append(" into Go value");
+      m.append(" into C++ value");
     }
     m.append(" of type ");
-    m.append(GoTypeName(t));
+    m.append(CppTypeName(t));
     return Error(ErrorCode::kCodec, std::move(m));
   }
   Error BadNumber(const bj::value& j, const TypeInfo* t) {
@@ -132,7 +138,7 @@ class Decoder {
       v = j.get_int64();
     } else if (j.is_double() && j.get_double() == 0 && std::signbit(j.get_double())) {
       v = 0;  // "-0": the reader keeps it a double for floats, Go's ParseInt accepts it
-    } else if (j.is_number()) {
+    } else if (IsNumber(j)) {
       return BadNumber(j, t);  // fractions, exponents and values past int64 all fail in Go
     } else {
       return Mismatch(JsonKindWord(j), t);
@@ -148,7 +154,7 @@ class Decoder {
       v = j.get_uint64();
     } else if (j.is_int64() && j.get_int64() >= 0) {
       v = static_cast<uint64_t>(j.get_int64());
-    } else if (j.is_number()) {
+    } else if (IsNumber(j)) {
       return BadNumber(j, t);
     } else {
       return Mismatch(JsonKindWord(j), t);
@@ -159,6 +165,12 @@ class Decoder {
   }
 
   Error DecodeFloat(const bj::value& j, const TypeInfo* t, void* p) {
+    if (std::string_view literal = NumberLiteral(j); !literal.empty()) {
+      // One rounding from the text at the field's width, as Go's ParseFloat(s, 32 or 64).
+      const bool ok = t->kind == Kind::kFloat64 ? ParseLiteral(literal, static_cast<double*>(p))
+                                                : ParseLiteral(literal, static_cast<float*>(p));
+      return ok ? Error() : BadNumber(j, t);
+    }
     if (!j.is_number()) return Mismatch(JsonKindWord(j), t);
     double d;
     if (j.is_int64()) {
@@ -188,7 +200,7 @@ class Decoder {
   }
 
   Error DecodeBytes(const bj::value& j, const TypeInfo* t, void* p) {
-    if (j.is_string()) {
+    if (IsString(j)) {
       std::vector<uint8_t> raw;
       std::string_view s = j.get_string();
       if (Error e = DecodeBase64(s, &raw)) return e;
@@ -225,11 +237,19 @@ class Decoder {
         auto* x = static_cast<Ctx*>(c);
         const TypeInfo* kt = x->key_type;
         if (kt->kind == Kind::kString) {
-          kt->seq.assign(k, x->key.data(), x->key.size());
+          if (IsValidUtf8(x->key)) {
+            kt->seq.assign(k, x->key.data(), x->key.size());
+          } else {
+            std::string fixed;  // Go unquotes keys as strings: each invalid byte is U+FFFD
+            AssignValidUtf8(x->key, &fixed);
+            kt->seq.assign(k, fixed.data(), fixed.size());
+          }
         } else {
-          // Go parses integer keys from their decimal text with the key's width.
+          // Go parses integer keys from their decimal text with the key's width: ParseInt
+          // takes a leading '+', ParseUint does not.
           const char* b = x->key.data();
           const char* e = b + x->key.size();
+          if (kt->kind == Kind::kInt && b != e && *b == '+' && e - b > 1 && b[1] != '-') ++b;
           bool good;
           if (kt->kind == Kind::kInt) {
             int64_t n = 0;

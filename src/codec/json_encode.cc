@@ -21,6 +21,13 @@ using json::kHex;
 
 namespace {
 
+// Empty values: C++ has one empty vector, map or byte string where Go has nil and non-nil empty,
+// and a Go peer tells them apart (null clears a map it decodes into, {} merges into it). The
+// whole value (params[0], result) is written as non-nil: Go's server makes a slice or map
+// reply non-nil before the method runs (net/rpc server.go readRequest), so Blob(0) is "" and
+// an empty map reply {}. Anything inside it is written as Go's zero value, nil: a Go handler
+// that fills a struct leaves the fields it does not set nil, and a Go client reusing its reply
+// variable then gets them cleared rather than keeping stale entries.
 class Encoder {
  public:
   Encoder(std::string* out, size_t max_depth) : out_(out), max_depth_(max_depth) {}
@@ -45,8 +52,8 @@ class Encoder {
         return {};
       case Kind::kBytes: {
         size_t n = t->seq.size(p);
-        if (n == 0) {
-          out_->append("null");  // Go's nil []byte; C++ has no separate empty
+        if (n == 0 && depth > 0) {
+          out_->append("null");  // Go's nil; see the note on Encoder
           return {};
         }
         out_->push_back('"');
@@ -65,8 +72,8 @@ class Encoder {
     switch (t->kind) {
       case Kind::kVector: {
         size_t n = t->seq.size(p);
-        if (n == 0) {
-          out_->append("null");
+        if (n == 0 && depth > 0) {
+          out_->append("null");  // Go's nil; see the note on Encoder
           return {};
         }
         const TypeInfo* elem = t->elem();
@@ -115,8 +122,8 @@ class Encoder {
 
   // Go sorts map entries by their key's string form, so integer keys sort as text (1, 10, 2).
   Error EncodeMap(const TypeInfo* t, const void* p, size_t depth) {
-    if (t->map.size(p) == 0) {
-      out_->append("null");
+    if (t->map.size(p) == 0 && depth > 0) {
+      out_->append("null");  // Go's nil; see the note on Encoder
       return {};
     }
     struct Ctx {

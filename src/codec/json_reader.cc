@@ -55,11 +55,12 @@ class ExactHandler {
     return true;
   }
   bool on_string_part(bj::string_view s, size_t, bj::error_code&) {
-    st.push_chars(s);
+    st.push_chars(StringBytes(s));
     return true;
   }
   bool on_string(bj::string_view s, size_t, bj::error_code&) {
-    st.push_string(s);
+    st.push_string(StringBytes(s));
+    string_start_ = true;
     return true;
   }
   bool on_number_part(bj::string_view s, bj::error_code&) {
@@ -85,6 +86,12 @@ class ExactHandler {
   }
   bool on_double(double boost_value, bj::string_view s, bj::error_code&) {
     number_.append(s.data(), s.size());
+    if (keep_literals_) {
+      number_.insert(number_.begin(), json::kNumberMark);
+      st.push_string(number_);
+      number_.clear();
+      return true;
+    }
     double d = 0;
     auto r = std::from_chars(number_.data(), number_.data() + number_.size(), d);
     if (r.ec == std::errc::result_out_of_range) {
@@ -113,11 +120,113 @@ class ExactHandler {
 
   void Reset() {
     number_.clear();
+    string_start_ = true;
     st.reset();
   }
 
+  void KeepLiterals(bool keep) { keep_literals_ = keep; }
+
  private:
+  // StringBytes keeps kNumberMark from starting a string when literals are kept: a string that
+  // starts with that (invalid) byte gets U+FFFD there, as DecodeJson would write anyway.
+  bj::string_view StringBytes(bj::string_view s) {
+    if (!string_start_ || s.empty()) return s;
+    string_start_ = false;
+    if (!keep_literals_ || s[0] != json::kNumberMark) return s;
+    st.push_chars("\xEF\xBF\xBD");
+    return s.substr(1);
+  }
+
   std::string number_;  // the number literal so far, when a buffer boundary splits it
+  bool keep_literals_ = false;
+  bool string_start_ = true;  // the next string bytes begin a string
+};
+
+int Hex4(std::string_view s, size_t i) {
+  int r = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    const char c = s[k];
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
+    if (d < 0) return -1;
+    r = r * 16 + d;
+  }
+  return r;
+}
+
+// SurrogateFixer rewrites each \uXXXX escape that is a surrogate but not the first half of a
+// valid pair into \ufffd before Boost sees it: Boost 1.81 rejects such escapes, Go's unquote
+// reads them as U+FFFD (a high surrogate followed by a valid low one is the pair's rune). The
+// two spellings have the same length, so offsets into the message do not move. It scans the
+// bytes the reader feeds, in order, and keeps whether it is inside a string between calls.
+class SurrogateFixer {
+ public:
+  void Reset() { in_string_ = false; }
+
+  // Scan looks at in[from, end) and returns how far the parser may be fed: up to the end, or
+  // to the start of an escape whose bytes are not all there yet (then the message is not
+  // complete, since its string is still open). Fixed bytes go to *fixed, which is empty when
+  // in[from, limit) needs no change.
+  size_t Scan(std::string_view in, size_t from, size_t end, std::string* fixed) {
+    fixed->clear();
+    const std::string_view span = in.substr(from, end - from);
+    if (span.find('\\') == std::string_view::npos) {
+      // No escapes (the usual case): every quote opens or closes a string.
+      if (std::count(span.begin(), span.end(), '"') % 2 != 0) in_string_ = !in_string_;
+      return end;
+    }
+    size_t i = from;
+    while (i < end) {
+      const char c = in[i];
+      if (!in_string_) {
+        in_string_ = c == '"';
+        ++i;
+        continue;
+      }
+      if (c == '"') {
+        in_string_ = false;
+        ++i;
+        continue;
+      }
+      if (c != '\\') {
+        ++i;
+        continue;
+      }
+      if (i + 2 > end) break;
+      if (in[i + 1] != 'u') {
+        i += 2;
+        continue;
+      }
+      if (i + 6 > end) break;
+      const int r = Hex4(in, i + 2);
+      if (r < 0xD800 || r > 0xDFFF) {  // not a surrogate, or bad hex the parser reports
+        i += 6;
+        continue;
+      }
+      if (r < 0xDC00) {
+        // A high surrogate: a pair only if a low-surrogate escape follows at once.
+        if (i + 7 > end || (in[i + 6] == '\\' && i + 8 > end)) break;
+        if (in[i + 6] == '\\' && in[i + 7] == 'u') {
+          if (i + 12 > end) break;
+          const int low = Hex4(in, i + 8);
+          if (low >= 0xDC00 && low <= 0xDFFF) {
+            i += 12;
+            continue;
+          }
+        }
+      }
+      if (fixed->empty()) fixed->assign(in.substr(from, end - from));
+      fixed->replace(i - from + 2, 4, "fffd");
+      i += 6;
+    }
+    if (!fixed->empty()) fixed->resize(i - from);
+    return i;
+  }
+
+ private:
+  bool in_string_ = false;
 };
 
 bj::parse_options ReaderOptions(const Limits& limits, size_t extra_depth) {
@@ -130,22 +239,27 @@ bj::parse_options ReaderOptions(const Limits& limits, size_t extra_depth) {
 }  // namespace
 
 struct JsonReader::Impl {
-  Impl(const Limits& l, size_t extra_depth) : limits(l), parser(ReaderOptions(l, extra_depth)) {
+  Impl(const Limits& l, size_t extra_depth, Numbers numbers)
+      : limits(l), parser(ReaderOptions(l, extra_depth)) {
+    parser.handler().KeepLiterals(numbers == Numbers::kLiterals);
     parser.handler().Reset();
   }
   void Restart() {
     parser.reset();
     parser.handler().Reset();
+    surrogates.Reset();
     fed = 0;
   }
 
   Limits limits;
   bj::basic_parser<ExactHandler> parser;
-  size_t fed = 0;  // bytes of the current message already given to the parser
+  SurrogateFixer surrogates;
+  std::string fixed;  // the bytes to feed when SurrogateFixer changed them
+  size_t fed = 0;     // bytes of the current message already given to the parser
 };
 
-JsonReader::JsonReader(const Limits& limits, size_t extra_depth)
-    : impl_(std::make_unique<Impl>(limits, extra_depth)) {}
+JsonReader::JsonReader(const Limits& limits, size_t extra_depth, Numbers numbers)
+    : impl_(std::make_unique<Impl>(limits, extra_depth, numbers)) {}
 JsonReader::~JsonReader() = default;
 
 ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::string_view* text) {
@@ -169,10 +283,12 @@ ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::s
         return result;
       }
     }
-    const size_t end = std::min(in.size(), m.limits.max_message_bytes);
+    const size_t end =
+        m.surrogates.Scan(in, m.fed, std::min(in.size(), m.limits.max_message_bytes), &m.fixed);
     if (end > m.fed) {
       bj::error_code ec;
-      m.fed += m.parser.write_some(true, in.data() + m.fed, end - m.fed, ec);
+      const char* bytes = m.fixed.empty() ? in.data() + m.fed : m.fixed.data();
+      m.fed += m.parser.write_some(true, bytes, end - m.fed, ec);
       if (ec) {
         if (ec == bj::error::too_deep) {
           result.error = Error(ErrorCode::kTooLarge, "jsonrpc: JSON nested deeper than " +
@@ -185,7 +301,9 @@ ReadResult JsonReader::Read(std::string_view in, boost::json::value* out, std::s
       }
     }
     if (!m.parser.done()) {
-      if (m.fed >= m.limits.max_message_bytes) {
+      // Not done within the limit, counting bytes held back in an unfinished escape, which
+      // cannot finish the message either.
+      if (in.size() >= m.limits.max_message_bytes) {
         result.error =
             Error(ErrorCode::kTooLarge, "jsonrpc: message larger than " +
                                             std::to_string(m.limits.max_message_bytes) + " bytes");

@@ -2,6 +2,7 @@
 // encoder and decoder because both must agree with Go, and each other, byte for byte.
 #include "codec/json_text.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
@@ -86,42 +87,53 @@ Error DecodeBase64(std::string_view s, std::vector<uint8_t>* out) {
   auto corrupt = [](size_t at) {
     return Error(ErrorCode::kCodec, "illegal base64 data at input byte " + std::to_string(at));
   };
+  auto sextet = [](char c) -> int {
+    const char* pos = c == '\0' ? nullptr : std::strchr(kBase64, c);
+    return pos == nullptr ? -1 : static_cast<int>(pos - kBase64);
+  };
+  auto skip_newlines = [&](size_t i) {
+    while (i < s.size() && (s[i] == '\n' || s[i] == '\r')) ++i;
+    return i;
+  };
   out->clear();
   out->reserve(s.size() / 4 * 3);
-  uint32_t acc = 0;
-  int have = 0;  // sextets in acc
-  int pad = 0;   // '=' seen
-  size_t last = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    char c = s[i];
-    if (c == '\r' || c == '\n') continue;
-    last = i;
-    if (c == '=') {
-      if (have < 2 || have + pad >= 4) return corrupt(i);
-      ++pad;
-      continue;
+  // A port of Go 1.19's decodeQuantum, so that each error names the offset Go names.
+  size_t si = 0;
+  for (;;) {
+    uint32_t acc = 0;
+    int dlen = 4;
+    for (int j = 0; j < 4; ++j) {
+      if (si == s.size()) {
+        if (j == 0) return {};
+        return corrupt(si - j);
+      }
+      const char in = s[si++];
+      const int v = sextet(in);
+      if (v >= 0) {
+        acc |= static_cast<uint32_t>(v) << (18 - 6 * j);
+        continue;
+      }
+      if (in == '\n' || in == '\r') {
+        --j;
+        continue;
+      }
+      if (in != '=' || j < 2) return corrupt(si - 1);
+      if (j == 2) {  // "==" is expected, the first '=' is consumed
+        si = skip_newlines(si);
+        if (si == s.size()) return corrupt(s.size());
+        if (s[si] != '=') return corrupt(si - 1);
+        ++si;
+      }
+      si = skip_newlines(si);
+      if (si < s.size()) return corrupt(si);  // trailing garbage
+      dlen = j;
+      break;
     }
-    if (pad > 0) return corrupt(i);
-    const char* pos = std::strchr(kBase64, c);
-    if (c == '\0' || pos == nullptr) return corrupt(i);
-    acc = (acc << 6) | static_cast<uint32_t>(pos - kBase64);
-    if (++have == 4) {
-      out->push_back(static_cast<uint8_t>(acc >> 16));
-      out->push_back(static_cast<uint8_t>(acc >> 8));
-      out->push_back(static_cast<uint8_t>(acc));
-      acc = 0;
-      have = 0;
-    }
+    out->push_back(static_cast<uint8_t>(acc >> 16));
+    if (dlen > 2) out->push_back(static_cast<uint8_t>(acc >> 8));
+    if (dlen > 3) out->push_back(static_cast<uint8_t>(acc));
+    if (dlen < 4) return {};
   }
-  if (have == 0 && pad == 0) return {};
-  if (have + pad != 4) return corrupt(have == 1 ? last : s.size());
-  if (have == 2) {
-    out->push_back(static_cast<uint8_t>(acc >> 4));
-  } else {
-    out->push_back(static_cast<uint8_t>(acc >> 10));
-    out->push_back(static_cast<uint8_t>(acc >> 2));
-  }
-  return {};
 }
 
 template <class F>
@@ -183,9 +195,50 @@ Error AppendFloat(F f, std::string* out) {
 template Error AppendFloat<float>(float f, std::string* out);
 template Error AppendFloat<double>(double f, std::string* out);
 
+template <class F>
+bool ParseLiteral(std::string_view literal, F* out) {
+  const char* end = literal.data() + literal.size();
+  auto r = std::from_chars(literal.data(), end, *out);
+  if (r.ec == std::errc()) return true;
+  if (r.ec != std::errc::result_out_of_range) return false;  // the reader passed only JSON numbers
+  // Out of range either way: the decimal exponent of the first significant digit tells
+  // overflow (Go's ErrRange) from underflow (Go's zero, keeping the sign).
+  const bool negative = literal[0] == '-';
+  const size_t point = literal.find('.');
+  const size_t mantissa_end = std::min(literal.find_first_of("eE"), literal.size());
+  const size_t int_end = std::min(point, mantissa_end);
+  // The value lies in [10^(magnitude-1), 10^magnitude) before the exponent is applied.
+  long magnitude = 0;
+  size_t k = negative ? 1 : 0;
+  while (k < int_end && literal[k] == '0') ++k;
+  if (k < int_end) {
+    magnitude = static_cast<long>(int_end - k);
+  } else if (point != std::string_view::npos) {
+    size_t f = point + 1;
+    while (f < mantissa_end && literal[f] == '0') ++f;
+    magnitude = -static_cast<long>(f - point - 1);
+  }
+  long exponent = 0;
+  if (mantissa_end < literal.size()) {
+    const char* b = literal.data() + mantissa_end + 1;
+    if (*b == '+') ++b;
+    if (std::from_chars(b, end, exponent).ec == std::errc::result_out_of_range) {
+      exponent = *b == '-' ? -1000000 : 1000000;
+    }
+  }
+  if (magnitude + exponent > 0) return false;
+  *out = negative ? -F(0) : F(0);
+  return true;
+}
+
+template bool ParseLiteral<float>(std::string_view literal, float* out);
+template bool ParseLiteral<double>(std::string_view literal, double* out);
+
 std::string NumberText(const bj::value& j) {
   std::string s;
-  if (j.is_int64()) {
+  if (std::string_view literal = NumberLiteral(j); !literal.empty()) {
+    s.assign(literal);
+  } else if (j.is_int64()) {
     AppendInteger(j.get_int64(), &s);
   } else if (j.is_uint64()) {
     AppendInteger(j.get_uint64(), &s);
@@ -208,7 +261,7 @@ const char* JsonKindWord(const bj::value& j) {
     case bj::kind::double_:
       return "number";
     case bj::kind::string:
-      return "string";
+      return NumberLiteral(j).empty() ? "string" : "number";
     case bj::kind::array:
       return "array";
     case bj::kind::object:

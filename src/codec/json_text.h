@@ -51,7 +51,34 @@ void AppendInteger(T v, std::string* out) {
 template <class F>
 Error AppendFloat(F f, std::string* out);
 
-// NumberText spells a parsed number for Go's "cannot unmarshal number X" messages.
+// Number literals. A JsonReader made with Numbers::kLiterals keeps a number that is not a plain
+// integer (a fraction, an exponent, beyond 64 bits) as its text, in a string value starting with
+// kNumberMark: Go quotes such a number as written ("cannot unmarshal number 1.0") and parses a
+// float from the text at the field's own width. No string read from JSON starts with the mark,
+// since that reader turns a leading invalid byte into U+FFFD, as decoding a string would anyway.
+inline constexpr char kNumberMark = '\xFF';
+
+// NumberLiteral is the text of a kept literal, or empty when j is not one.
+inline std::string_view NumberLiteral(const boost::json::value& j) {
+  if (!j.is_string()) return {};
+  std::string_view s = j.get_string();
+  if (s.empty() || s[0] != kNumberMark) return {};
+  return s.substr(1);
+}
+inline bool IsNumber(const boost::json::value& j) {
+  return j.is_number() || !NumberLiteral(j).empty();
+}
+inline bool IsString(const boost::json::value& j) {
+  return j.is_string() && NumberLiteral(j).empty();
+}
+
+// ParseLiteral converts a kept literal at the width of F as Go's ParseFloat(s, 32 or 64) does:
+// one rounding from the decimal text, false on overflow (Go's ErrRange), underflow to zero.
+template <class F>
+bool ParseLiteral(std::string_view literal, F* out);
+
+// NumberText spells a number for Go's "cannot unmarshal number X" messages: a kept literal as
+// written, a parsed one in its shortest form.
 std::string NumberText(const boost::json::value& j);
 
 // JsonKindWord is how Go's UnmarshalTypeError names the JSON side of a mismatch.

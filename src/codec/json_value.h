@@ -17,8 +17,10 @@
 namespace netrpc::codec {
 
 // AppendJson appends v as Go's json.Encoder writes it, without the trailing newline: HTML
-// characters escaped, invalid UTF-8 as \ufffd, map keys sorted as strings, empty slices and
-// maps as null (Go's nil), []byte as padded base64. NaN and infinities fail as in Go
+// characters escaped, invalid UTF-8 as \ufffd, map keys sorted as strings, []byte as padded
+// base64. An empty vector, map or Bytes is Go's non-nil empty ([], {}, "") when it is v itself,
+// as Go's server makes a reply, and Go's nil (null) inside a struct or container, as a Go
+// struct's unset fields are; an absent optional is null. NaN and infinities fail as in Go
 // ("json: unsupported value: NaN"), nesting deeper than max_depth fails with kTooLarge; on
 // error out may hold a partial value, so callers that promise atomic output truncate it.
 Error AppendJson(ConstValue v, std::string* out, size_t max_depth);
@@ -38,8 +40,9 @@ bool FieldNameMatches(std::string_view key, std::string_view name);
 // DecodeJson stores json into v as Go's json.Unmarshal would into a zero value: struct keys
 // match field names exactly first, then case-insensitively; unknown keys are ignored; null
 // leaves scalars alone and empties slices, maps and optionals. A type mismatch or an integer
-// out of range fails with kCodec and Go's message. v is not reset first; the recursion is as
-// deep as json, so callers bound json's depth when they parse it (JsonReader does).
+// out of range fails with kCodec and Go's UnmarshalTypeError text, naming the C++ type ("json:
+// cannot unmarshal string into C++ value of type int32_t"). v is not reset first; the recursion is
+// as deep as json, so callers bound json's depth when they parse it (JsonReader does).
 Error DecodeJson(const boost::json::value& json, Value v);
 
 // JsonReader finds the JSON object at the start of a stream and parses it into a
@@ -47,8 +50,13 @@ Error DecodeJson(const boost::json::value& json, Value v);
 // literals exactly (std::from_chars), so doubles written by Go round-trip bit for bit.
 class JsonReader {
  public:
+  // Numbers says how a number that is not a plain integer is stored: kParsed as a double,
+  // converted exactly; kLiterals as its text (json_text.h, NumberLiteral), which DecodeJson
+  // quotes in errors as Go does and converts at the destination's width, as Go's ParseFloat.
+  enum class Numbers { kParsed, kLiterals };
+
   // The depth bound is limits.max_depth plus extra_depth, for envelopes around the values.
-  JsonReader(const Limits& limits, size_t extra_depth);
+  JsonReader(const Limits& limits, size_t extra_depth, Numbers numbers = Numbers::kParsed);
   ~JsonReader();
   JsonReader(const JsonReader&) = delete;
   JsonReader& operator=(const JsonReader&) = delete;

@@ -2,12 +2,16 @@
 // Envelope fields are matched as Go's decoder matches struct fields; bodies go through json_value.
 #include "codec/jsonrpc.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
+#include <cmath>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "codec/json_text.h"
 #include "codec/json_value.h"
@@ -107,10 +111,89 @@ const bj::value* Lookup(const bj::object& obj, const Member& m) {
   return &it->value();
 }
 
+// AppendGoValue appends j as Go's fmt prints it with %v after json.Unmarshal into interface{}:
+// numbers are float64 ('g' with the shortest digits, %e below 1e-4 and from 1e6), objects are
+// maps printed with sorted keys, null is <nil>. Go's client quotes a non-string error this way.
+void AppendGoValue(const bj::value& j, std::string* out) {
+  switch (j.kind()) {
+    case bj::kind::null:
+      out->append("<nil>");
+      return;
+    case bj::kind::bool_:
+      out->append(j.get_bool() ? "true" : "false");
+      return;
+    case bj::kind::int64:
+    case bj::kind::uint64:
+    case bj::kind::double_: {
+      const double d = j.is_int64()    ? static_cast<double>(j.get_int64())
+                       : j.is_uint64() ? static_cast<double>(j.get_uint64())
+                                       : j.get_double();
+      char buf[64];
+      auto r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::scientific);
+      std::string_view sci(buf, r.ptr - buf);
+      int exponent = 0;
+      const size_t e = sci.find('e');
+      std::from_chars(buf + e + (sci[e + 1] == '+' ? 2 : 1), r.ptr, exponent);
+      if (exponent < -4 || exponent >= 6) {
+        out->append(sci);  // to_chars writes Go's %e: at least two exponent digits
+      } else {
+        r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::fixed);
+        out->append(buf, r.ptr);
+      }
+      return;
+    }
+    case bj::kind::string: {
+      if (std::string_view literal = json::NumberLiteral(j); !literal.empty()) {
+        double d = 0;
+        if (!json::ParseLiteral(literal, &d)) d = literal[0] == '-' ? -HUGE_VAL : HUGE_VAL;
+        AppendGoValue(bj::value(d), out);
+        return;
+      }
+      std::string s;
+      json::AssignValidUtf8(j.get_string(), &s);
+      out->append(s);
+      return;
+    }
+    case bj::kind::array: {
+      out->push_back('[');
+      bool first = true;
+      for (const bj::value& v : j.get_array()) {
+        if (!first) out->push_back(' ');
+        first = false;
+        AppendGoValue(v, out);
+      }
+      out->push_back(']');
+      return;
+    }
+    case bj::kind::object: {
+      std::vector<const bj::key_value_pair*> members;
+      for (const bj::key_value_pair& kv : j.get_object()) members.push_back(&kv);
+      std::sort(members.begin(), members.end(),
+                [](const bj::key_value_pair* a, const bj::key_value_pair* b) {
+                  return a->key() < b->key();
+                });
+      out->append("map[");
+      bool first = true;
+      for (const bj::key_value_pair* kv : members) {
+        if (!first) out->push_back(' ');
+        first = false;
+        std::string key;
+        json::AssignValidUtf8(kv->key(), &key);
+        out->append(key).push_back(':');
+        AppendGoValue(kv->value(), out);
+      }
+      out->push_back(']');
+      return;
+    }
+  }
+}
+
 class JsonServerCodec final : public ServerCodec {
  public:
   JsonServerCodec(const Limits& limits, Conn conn)
-      : ServerCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
+      : ServerCodec(std::move(conn)),
+        limits_(limits),
+        reader_(limits, kEnvelopeDepth, JsonReader::Numbers::kLiterals) {}
 
   ReadResult ReadRequestHeader(std::string_view in, Request* header) override {
     bj::value msg;
@@ -127,9 +210,9 @@ class JsonServerCodec final : public ServerCodec {
       std::string method;
       if (const bj::value* v = Lookup(obj, m[0])) {
         // Go fails the whole header on a non-string method, and the connection ends.
-        if (!v->is_string()) {
+        if (!json::IsString(*v)) {
           return {0, Error(ErrorCode::kProtocol,
-                           std::string("jsonrpc: cannot unmarshal ") + json::JsonKindWord(*v) +
+                           std::string("json: cannot unmarshal ") + json::JsonKindWord(*v) +
                                " into Go struct field serverRequest.method of type string")};
         }
         if (Error e = DecodeJson(*v, Value{TypeOf<std::string>(), &method})) return {0, e};
@@ -166,17 +249,14 @@ class JsonServerCodec final : public ServerCodec {
                                           " into Go value of type [1]interface {}");
     }
     const bj::array& a = params_.get_array();
-    // Go would zero-fill a short array and drop extra values; a wrong count is almost surely a
-    // client bug, so it is reported instead.
-    if (a.size() != 1) {
-      return Error(ErrorCode::kCodec, "jsonrpc: params must be an array of one value, got " +
-                                          std::to_string(a.size()));
-    }
     try {
       body.type->reset(body.object);
     } catch (const std::exception& e) {
       return Error(ErrorCode::kCodec, std::string("json: ") + e.what());
     }
+    // Go unmarshals params into a [1]interface{} holding the argument: [] leaves the argument
+    // zero and elements past the first are read (the reader checked their syntax) and dropped.
+    if (a.empty()) return {};
     return DecodeJson(a[0], body);
   }
 
@@ -225,7 +305,9 @@ class JsonServerCodec final : public ServerCodec {
 class JsonClientCodec final : public ClientCodec {
  public:
   JsonClientCodec(const Limits& limits, Conn conn)
-      : ClientCodec(std::move(conn)), limits_(limits), reader_(limits, kEnvelopeDepth) {}
+      : ClientCodec(std::move(conn)),
+        limits_(limits),
+        reader_(limits, kEnvelopeDepth, JsonReader::Numbers::kLiterals) {}
 
   Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
     const size_t start = out->size();
@@ -269,9 +351,9 @@ class JsonClientCodec final : public ClientCodec {
           id = static_cast<uint64_t>(v->get_int64());
         } else {
           std::string what = json::JsonKindWord(*v);
-          if (v->is_number()) what += " " + std::string(m[0].raw);
+          if (json::IsNumber(*v)) what += " " + std::string(m[0].raw);
           return {0, Error(ErrorCode::kProtocol,
-                           "jsonrpc: cannot unmarshal " + what +
+                           "json: cannot unmarshal " + what +
                                " into Go struct field clientResponse.id of type uint64")};
         }
       }
@@ -294,13 +376,14 @@ class JsonClientCodec final : public ClientCodec {
       header->seq = id;
       header->error.clear();
       if (error != nullptr || !has_result_) {
-        if (error == nullptr || !error->is_string()) {
-          std::string shown = "<nil>";
-          if (error != nullptr) {
-            shown.clear();
-            AppendCompactJson(m[2].raw, &shown);
+        if (error == nullptr || !json::IsString(*error)) {
+          std::string shown = "invalid error ";  // Go's fmt.Errorf("invalid error %v", ...)
+          if (error == nullptr) {
+            shown.append("<nil>");
+          } else {
+            AppendGoValue(*error, &shown);
           }
-          return {0, Error(ErrorCode::kProtocol, "jsonrpc: invalid error " + shown)};
+          return {0, Error(ErrorCode::kProtocol, std::move(shown))};
         }
         if (Error e = DecodeJson(*error, Value{TypeOf<std::string>(), &header->error})) {
           return {0, e};

@@ -17,6 +17,8 @@
 #   netrpc-client-to-go PROTO  netrpc client -> Go reference server    (gob|json|http|geerpc)
 #   badinput                   malformed Go-protocol input -> netrpc server
 #   gobskip                    gob values to skip and mistyped values -> netrpc and Go servers
+#   jsoncompat                 the same JSON-RPC bytes -> Go reference server and netrpc server,
+#                              replies compared (tests/interop/go/jsoncompat)
 set -euo pipefail
 
 mode=${1:?usage: run_interop.sh MODE [PROTO]}
@@ -89,6 +91,9 @@ case $mode in
     (cd "$INTEROP_GO_REF/client" && go_build -o "$bin/go_client" main.go)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/badinput" ./badinput)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/gobskip" ./gobskip)
+    ;;
+
+    (cd "$INTEROP_GO_OWN" && go_build -o "$bin/jsoncompat" ./jsoncompat)
     echo "built $(ls "$bin" | tr '\n' ' ')with $(go version)"
     ;;
 
@@ -172,6 +177,24 @@ case $mode in
   gobskip)
     # Every case compares netrpc's reply or error with Go's own server's for the same call.
     run_client "19 passed, 0 failed" "$bin/gobskip" -addr "$(netrpc_addr)"
+    ;;
+
+  jsoncompat)
+    naddr=$(netrpc_addr)
+    out=$(mktemp)
+    "$bin/go_server" -json 127.0.0.1:0 >"$out" 2>&1 &
+    pid=$!
+    trap 'kill "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
+    line=$(wait_for_line "$out" '^json=' "$pid") ||
+      { cat "$out"; fail "the Go server printed no 'json=ADDR' line within 10 s"; }
+    res=$(timeout "$client_timeout" "$bin/jsoncompat" -go "${line#json=}" -netrpc "$naddr" 2>&1) || {
+      printf '%s\n' "$res"
+      show_server_log
+      fail "jsoncompat failed"
+    }
+    printf '%s\n' "$res"
+    [[ $(tail -n 1 <<<"$res") =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] ||
+      fail "jsoncompat's last line is not 'N passed, 0 failed'"
     ;;
 
   *)

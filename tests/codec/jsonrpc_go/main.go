@@ -11,6 +11,8 @@ import (
 	"net/rpc"
 	"net/rpc/jsonrpc"
 	"os"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -112,6 +114,14 @@ func marshal(v any) []byte {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "decodes" {
+		decodes()
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "client" {
+		clientReads()
+		return
+	}
 	full := FullAll()
 	emit("kGoRequestAll", request(7, "Svc.Echo", &full))
 	emit("kGoRequestZero", request(0, "Svc.Echo", &All{}))
@@ -147,4 +157,125 @@ func main() {
 		panic(err)
 	}
 	fmt.Fprintf(os.Stderr, "method=%s i32=%d str=%s\n", r.ServiceMethod, decoded.I32, decoded.Str)
+}
+
+// clientReads prints what Go's jsonrpc client codec makes of each response text: the header
+// error, or the seq and error string and what the result decodes to as a string.
+func clientReads() {
+	responses := []string{
+		`{"id":1,"result":"ok","error":null}`,
+		`{"id":1,"result":null,"error":null}`,
+		`{"id":1,"error":null}`,
+		`{"id":1}`,
+		`{"id":1,"result":null,"error":"boom"}`,
+		`{"id":1,"result":"ok","error":"both"}`,
+		`{"id":1,"result":"ok","error":""}`,
+		`{"id":1,"result":null,"error":5}`,
+		`{"id":1,"result":null,"error":1e21}`,
+		`{"id":1,"result":null,"error":123456789}`,
+		`{"id":1,"result":null,"error":0.000012}`,
+		`{"id":1,"result":null,"error":true}`,
+		`{"id":1,"result":null,"error":[1,"a",null]}`,
+		`{"id":1,"result":null,"error":{"z":1,"a":{"b":[]},"m":"x y"}}`,
+		`{"id":1,"result":"ok","error":{}}`,
+		`{"id":"1","result":"ok","error":null}`,
+		`{"id":-1,"result":"ok","error":null}`,
+		`{"id":1.5,"result":"ok","error":null}`,
+		`{"id":null,"result":"ok","error":null}`,
+		`{"result":"ok","error":null}`,
+		`{"ID":1,"Result":"ok","ERROR":null}`,
+		`{"id":1,"result":5,"error":null}`,
+		`{"id":1,"result":"\ud800","error":null}`,
+		`{"id":1,"result":"ok","error":null,"id":2}`,
+		`[1]`,
+	}
+	fmt.Println("// Produced by tests/codec/jsonrpc_go (clientReads): Go's jsonrpc client codec.")
+	fmt.Println("constexpr GoClientRead kGoClientReads[] = {")
+	for _, r := range responses {
+		s := &sink{in: strings.NewReader(r)}
+		c := jsonrpc.NewClientCodec(s)
+		var resp rpc.Response
+		header, body, result := "", "", ""
+		if err := c.ReadResponseHeader(&resp); err != nil {
+			header = err.Error()
+		} else {
+			var x string
+			if resp.Error != "" {
+				c.ReadResponseBody(nil) // as net/rpc's client does after an error
+			} else if err := c.ReadResponseBody(&x); err != nil {
+				body = err.Error()
+			}
+			result = fmt.Sprintf("seq=%d error=%s result=%s", resp.Seq, resp.Error, x)
+		}
+		fmt.Printf("    {%s, %s, %s, %s},\n", strconv.Quote(r), strconv.Quote(header), strconv.Quote(body), strconv.Quote(result))
+	}
+	fmt.Println("};")
+}
+
+// cQuote is strconv.Quote made safe for C++, where a hex escape takes every hex digit after it:
+// "\xffb" becomes "\xff" "b".
+func cQuote(s string) string {
+	return hexRun.ReplaceAllString(strconv.Quote(s), `$1""$2`)
+}
+
+var hexRun = regexp.MustCompile(`(\\x[0-9a-f]{2})([0-9a-fA-F])`)
+
+// decodes prints what encoding/json's Unmarshal makes of JSON strings read into []byte (base64)
+// and into string (escapes and invalid UTF-8): the error text, or the bytes as a Go-quoted
+// string.
+func decodes() {
+	bytesIn := []string{`""`, `"AQI="`, `"AQI"`, `"AQ=="`, `"AQ="`, `"AQ"`, `"A"`, `"AQ!="`, `"AQ==="`,
+		`"AQ==A"`, `"=AQI"`, `"AQ\r\nI=\n"`, `"AQ\nI"`, `"AQIDBA=="`, `"AQIDBAU="`, `"AQIDBAUG"`,
+		`"AQIDBAUGBwg"`, `"-_8="`, `"AQ=\n="`, `"AQID\u0041"`}
+	fmt.Println("// Produced by tests/codec/jsonrpc_go (decodes): json.Unmarshal into []byte and string.")
+	fmt.Println("constexpr GoDecode kGoBase64[] = {")
+	for _, in := range bytesIn {
+		var b []byte
+		got := ""
+		if err := json.Unmarshal([]byte(in), &b); err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = string(b)
+		}
+		fmt.Printf("    {%ssv, %ssv},\n", cQuote(in), cQuote(got))
+	}
+	fmt.Println("};")
+	stringsIn := []string{`"\ud800"`, `"a\udc00b"`, `"\ud83d\ude00"`, `"\ud800\u0041"`,
+		`"\ud800\ud800\udc00"`, `"\ud800x"`, `"\udc00\ud800"`, `"\ud800\n"`, `"\uDBFF\uDFFF"`,
+		`"\\ud800"`, `"\\\ud800"`, "\"a\xffb\xfe\"", "\"\xed\xa0\x80\"", "\"\xc0\x80\"",
+		"\"\xe4\xb8\"", "\"\xf4\x90\x80\x80\"", `"\u0000\u001f"`}
+	fmt.Println("constexpr GoDecode kGoStringDecodes[] = {")
+	for _, in := range stringsIn {
+		var s string
+		got := ""
+		if err := json.Unmarshal([]byte(in), &s); err != nil {
+			got = "error: " + err.Error()
+		} else {
+			got = s
+		}
+		fmt.Printf("    {%ssv, %ssv},\n", cQuote(in), cQuote(got))
+	}
+	fmt.Println("};")
+	// Numbers into int64, float64 and float32: Go's texts, or the value printed with %v (for
+	// floats the shortest digits, which C++'s to_chars also gives).
+	numbersIn := []string{"1.0", "1e2", "-0", "-0.0", "01", "9223372036854775808", "-9223372036854775809",
+		"1e309", "-1e309", "1e39", "3.4028235e38", "3.4028236e38", "1.00000005960464477539062500001",
+		"1e-400", "-1e-50", "0.1e-310", "4.9406564584124654e-324", "123456789012345678901234567890"}
+	fmt.Println("constexpr GoNumber kGoNumbers[] = {")
+	for _, in := range numbersIn {
+		var i int64
+		var f64 float64
+		var f32 float32
+		show := func(err error, v any) string {
+			if err != nil {
+				return "error: " + err.Error()
+			}
+			return fmt.Sprint(v)
+		}
+		fmt.Printf("    {%ssv, %ssv, %ssv, %ssv},\n", cQuote(in),
+			cQuote(show(json.Unmarshal([]byte(in), &i), i)),
+			cQuote(show(json.Unmarshal([]byte(in), &f64), f64)),
+			cQuote(show(json.Unmarshal([]byte(in), &f32), f32)))
+	}
+	fmt.Println("};")
 }

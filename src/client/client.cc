@@ -59,6 +59,11 @@ asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view pa
 
 }  // namespace
 
+DialOptions WithProtocol(DialOptions options, Protocol dial_default) {
+  if (!options.protocol) options.protocol = options.gee_option ? Protocol::kGob : dial_default;
+  return options;
+}
+
 }  // namespace detail
 
 namespace detail {
@@ -150,7 +155,8 @@ Error ClientCore::Run(std::shared_ptr<transport::Connection> connection,
 
 Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
                         std::unique_ptr<ClientCodec> codec) {
-  if (codec == nullptr && options_.gee_option && options_.protocol == Protocol::kNative) {
+  Protocol protocol = options_.protocol.value_or(Protocol::kNative);  // resolved by the caller
+  if (codec == nullptr && options_.gee_option && protocol == Protocol::kNative) {
     return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
   }
   Conn conn = ConnAccess::Make(connection);
@@ -162,7 +168,8 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
   if (codec != nullptr) {
     codec_ = std::move(codec);
   } else {
-    switch (options_.protocol) {
+    native_ = protocol == Protocol::kNative;
+    switch (protocol) {
       case Protocol::kNative:
         codec_ = codec::NewNativeClientCodec(limits_, conn);
         break;
@@ -177,7 +184,9 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
     }
     if (options_.gee_option) {
       std::string option = protocol::GeeOptionJson(
-          options_.protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson);
+          protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson,
+          std::chrono::nanoseconds(options_.connect_timeout).count(),
+          options_.gee_handle_timeout.count());
       stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
         out->append(option);
         return Error{};
@@ -204,12 +213,20 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   }
   if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
+  if (err == ErrUnexpectedEof && native_ && !heard_) {
+    // A Go server reads netrpc's native preamble as a broken gob or JSON stream and hangs up
+    // without a word: the likeliest reason for an EOF before the server sent a single byte.
+    err = Error(ErrorCode::kUnexpectedEof,
+                "unexpected EOF (the server closed the connection before answering: a Go net/rpc "
+                "server needs Protocol::kGob, a Go jsonrpc one Protocol::kJson)");
+  }
   FailAll(closing ? ErrShutdown : err);
   codec_->Close();
   stream->Close();
 }
 
 ReadResult ClientCore::OnMessage(std::string_view in) {
+  if (!in.empty()) heard_ = true;
   ReadResult r = codec_->ReadResponseHeader(in, &header_);
   if (r.consumed == 0) return r;
   std::shared_ptr<Call> call;
@@ -479,7 +496,8 @@ size_t Client::PendingCount() const { return core_->PendingCount(); }
 
 Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
                                      DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Connect(network, address)) {
     core->Shutdown();
     return err;
@@ -491,7 +509,7 @@ namespace detail {
 
 asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::string network, std::string address,
                                                            DialOptions options) {
-  auto core = std::make_shared<ClientCore>(options);
+  auto core = std::make_shared<ClientCore>(WithProtocol(options, Protocol::kNative));
   if (Error err = co_await core->AsyncConnect(std::move(network), std::move(address))) {
     core->Shutdown();
     co_return err;
@@ -508,7 +526,8 @@ Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_v
 
 Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
                                              std::string_view path, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  // Go's DialHTTP speaks gob: so does this one unless the options say otherwise.
+  auto core = std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kGob));
   if (Error err =
           core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
     core->Shutdown();
@@ -518,7 +537,8 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
 }
 
 Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Run(detail::ConnAccess::Of(conn))) {
     core->Shutdown();
     return err;
@@ -539,7 +559,8 @@ Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> 
 }
 
 Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Adopt(fd)) {
     core->Shutdown();
     return err;

@@ -110,9 +110,11 @@ size_t SkipGeeSeparator(std::string_view in) {
   return n;
 }
 
-std::string GeeOptionJson(std::string_view codec_type) {
+std::string GeeOptionJson(std::string_view codec_type, int64_t connect_timeout_ns,
+                          int64_t handle_timeout_ns) {
   return "{\"MagicNumber\":" + std::to_string(kGeeMagicNumber) + ",\"CodecType\":\"" +
-         std::string(codec_type) + "\"}\n";
+         std::string(codec_type) + "\",\"ConnectTimeout\":" + std::to_string(connect_timeout_ns) +
+         ",\"HandleTimeout\":" + std::to_string(handle_timeout_ns) + "}\n";
 }
 
 }  // namespace netrpc::protocol

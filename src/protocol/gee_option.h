@@ -46,7 +46,9 @@ class GeeOptionReader {
 // than 32 bytes, so its first byte, the length, is none of 9, 10, 13 or 32.
 size_t SkipGeeSeparator(std::string_view in);
 
-// GeeOptionJson is the Option as Go's json.Encoder writes it, newline included.
-std::string GeeOptionJson(std::string_view codec_type);
+// GeeOptionJson is the Option as GeeRPC's client writes it with Go's json.Encoder (day 4 on,
+// whose fields earlier GeeRPC servers ignore), newline included; the timeouts in nanoseconds.
+std::string GeeOptionJson(std::string_view codec_type, int64_t connect_timeout_ns,
+                          int64_t handle_timeout_ns);
 
 }  // namespace netrpc::protocol

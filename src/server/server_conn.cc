@@ -13,6 +13,7 @@
 #include "codec/jsonrpc.h"
 #include "codec/native.h"
 #include "protocol/gee_option.h"
+#include "protocol/go_duration.h"
 #include "protocol/http_connect.h"
 #include "protocol/sniff.h"
 #include "transport/conn_access.h"
@@ -29,7 +30,8 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
       codec_(std::move(codec)),
-      large_(codec_ ? codec_->Large() : nullptr) {}
+      large_(codec_ ? codec_->Large() : nullptr),
+      handler_timeout_(ctx.handler_timeout) {}
 
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
@@ -75,13 +77,15 @@ ReadResult ServerConn::OnMessage(std::string_view in) {
 asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
   std::unique_ptr<protocol::GeeOptionReader> gee;
+  protocol::GeeOption gee_option;
+  bool gee_option_read = false;  // then only the codec's stream is left to start
   Conn conn = detail::ConnAccess::Make(stream_->GetConnection());
   for (;;) {
     if (codec_) {
       large_ = codec_->Large();
       co_return Error{};
     }
-    switch (protocol::Sniff(buffer.Data())) {
+    switch (gee_option_read ? protocol::Detected::kGeeOption : protocol::Sniff(buffer.Data())) {
       case protocol::Detected::kNeedMore:
         if (buffer.Size() >= protocol::kMaxSniffBytes) {
           co_return Error(ErrorCode::kProtocol, "unrecognized protocol");
@@ -98,12 +102,20 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         continue;
       case protocol::Detected::kGeeOption: {
         if (!gee) gee = std::make_unique<protocol::GeeOptionReader>();
-        protocol::GeeOption option;
-        ReadResult r = gee->Read(buffer.Data(), &option);
-        if (r.error) co_return r.error;
-        if (r.NeedMore()) break;
-        buffer.Consume(r.consumed);
-        if (option.codec_type == protocol::kGeeGob) {
+        if (!gee_option_read) {
+          ReadResult r = gee->Read(buffer.Data(), &gee_option);
+          if (r.error) co_return r.error;
+          if (r.NeedMore()) break;
+          buffer.Consume(r.consumed);
+          gee_option_read = true;
+          UseGeeHandleTimeout(gee_option.handle_timeout_ns);
+        }
+        // json.Encoder's '\n' after the Option may come in a later read than the Option:
+        // the codec starts at the first byte after it (GeeRPC's server loses it and all
+        // else its json.Decoder had buffered; keeping them is what lets a client pipeline).
+        buffer.Consume(protocol::SkipGeeSeparator(buffer.Data()));
+        if (buffer.Size() == 0) break;
+        if (gee_option.codec_type == protocol::kGeeGob) {
           codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kGeeRpc, conn);
         } else {
           codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
@@ -125,6 +137,16 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
     }
     if (Error err = co_await stream_->ReadMore()) co_return err;
   }
+}
+
+void ServerConn::UseGeeHandleTimeout(int64_t handle_timeout_ns) {
+  // GeeRPC's 0 means no limit; a negative one expires at once, as Go's time.After does.
+  std::chrono::nanoseconds timeout(handle_timeout_ns);
+  if (timeout.count() == 0) return;
+  if (handler_timeout_.count() != 0 && handler_timeout_ <= timeout) return;
+  handler_timeout_ = timeout;
+  gee_timeout_error_ = "rpc server: request handle timeout: expect within " +
+                       protocol::GoDurationString(handle_timeout_ns);  // GeeRPC day 4's text
 }
 
 transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buffer,
@@ -252,16 +274,17 @@ struct ServerConn::Watchdog {
 
 void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
   std::shared_ptr<Watchdog> watchdog;
-  if (ctx_.handler_timeout.count() > 0) {
+  if (handler_timeout_.count() != 0) {
     watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    watchdog->timer.expires_after(ctx_.handler_timeout);
+    watchdog->timer.expires_after(handler_timeout_);
     watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
                                 sm = slot->service_method](boost::system::error_code ec) {
       if (ec || watchdog->answered.exchange(true)) return;
-      self->WriteReply(seq, sm,
-                       Error("rpc: handler timeout after " +
-                             std::to_string(self->ctx_.handler_timeout.count()) + "ms"),
-                       {});
+      Error timeout_err(self->gee_timeout_error_.empty()
+                            ? "rpc: handler timeout after " +
+                                  std::to_string(self->ctx_.handler_timeout.count()) + "ms"
+                            : self->gee_timeout_error_);
+      self->WriteReply(seq, sm, timeout_err, {});
     });
   }
   if (method->stub.invoke_async) {

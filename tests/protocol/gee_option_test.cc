@@ -37,9 +37,22 @@ Outcome ReadOnce(std::string_view in) {
   return o;
 }
 
-TEST(GeeOption, JsonIsWhatGoEncoderWrites) {
-  EXPECT_EQ(GeeOptionJson(kGeeGob), kGoGobOption);
-  EXPECT_EQ(GeeOptionJson(kGeeJson), kGoJsonOption);
+TEST(GeeOption, JsonIsWhatGeeRpcsClientWrites) {
+  // Captured from Go 1.19: json.NewEncoder(os.Stdout).Encode(&Option{...}) with GeeRPC's day-4
+  // Option {MagicNumber int; CodecType codec.Type; ConnectTimeout, HandleTimeout
+  // time.Duration}: its DefaultOption (10s), then application/json with 2s and 1.5s.
+  EXPECT_EQ(GeeOptionJson(kGeeGob, 10'000'000'000, 0),
+            "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"ConnectTimeout\":"
+            "10000000000,\"HandleTimeout\":0}\n");
+  EXPECT_EQ(GeeOptionJson(kGeeJson, 2'000'000'000, 1'500'000'000),
+            "{\"MagicNumber\":3927900,\"CodecType\":\"application/json\",\"ConnectTimeout\":"
+            "2000000000,\"HandleTimeout\":1500000000}\n");
+  GeeOptionReader reader;
+  GeeOption option;
+  std::string json = GeeOptionJson(kGeeJson, 2'000'000'000, 1'500'000'000);
+  ASSERT_EQ(reader.Read(json, &option).consumed, json.size());
+  EXPECT_EQ(option.connect_timeout_ns, 2'000'000'000);
+  EXPECT_EQ(option.handle_timeout_ns, 1'500'000'000);
 }
 
 TEST(GeeOption, ReadsWhatGoWrites) {

@@ -59,6 +59,13 @@ asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view pa
 
 }  // namespace
 
+std::string GeeOption(const DialOptions& options) {
+  return protocol::GeeOptionJson(
+      options.protocol == Protocol::kJson ? protocol::kGeeJson : protocol::kGeeGob,
+      std::chrono::nanoseconds(options.connect_timeout).count(),
+      options.gee_handle_timeout.count());
+}
+
 DialOptions WithProtocol(DialOptions options, Protocol dial_default) {
   if (!options.protocol) options.protocol = options.gee_option ? Protocol::kGob : dial_default;
   return options;
@@ -108,7 +115,11 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   auto timeout = options_.connect_timeout;
   auto start = std::chrono::steady_clock::now();
   auto c = co_await transport::Dial(ex, network, address, timeout);
-  if (!c.ok() || http_path.empty()) co_return c;
+  if (!c.ok()) co_return c;
+  if (http_path.empty()) {
+    if (Error err = co_await SendGeeOption(**c)) co_return err;
+    co_return c;
+  }
   // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
   asio::steady_timer timer(ex, start + timeout);
   auto h = co_await (HttpConnect(**c, http_path) ||
@@ -116,7 +127,21 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   std::string prefix = "dial-http " + network + " " + address + ": ";
   if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
   if (Error herr = std::get<0>(h)) co_return Error(ErrorCode::kConnect, prefix + herr.message());
+  if (Error err = co_await SendGeeOption(**c)) co_return err;
   co_return c;
+}
+
+// SendGeeOption writes GeeRPC's Option on its own, before any request can join it in one
+// write, as GeeRPC's client does: GeeRPC's server reads the Option with a json.Decoder of its
+// own and loses whatever else that decoder's first read took in.
+asio::awaitable<Error> ClientCore::SendGeeOption(transport::Connection& c) {
+  if (!options_.gee_option || options_.protocol == Protocol::kNative) co_return Error{};
+  std::string option = GeeOption(options_);
+  asio::const_buffer out(option.data(), option.size());
+  auto [err, n] = co_await c.AsyncWrite(std::span(&out, 1), asio::as_tuple(asio::use_awaitable));
+  if (err) co_return Error(ErrorCode::kConnect, "dial: writing GeeRPC's Option: " + err.message());
+  gee_option_sent_ = true;
+  co_return Error{};
 }
 
 Error ClientCore::Connect(std::string_view network, std::string_view address,
@@ -182,11 +207,8 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
         codec_ = codec::NewJsonClientCodec(limits_, conn);
         break;
     }
-    if (options_.gee_option) {
-      std::string option = protocol::GeeOptionJson(
-          protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson,
-          std::chrono::nanoseconds(options_.connect_timeout).count(),
-          options_.gee_handle_timeout.count());
+    if (options_.gee_option && !gee_option_sent_) {  // NewClient: the caller's connection
+      std::string option = GeeOption(options_);
       stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
         out->append(option);
         return Error{};
@@ -213,12 +235,15 @@ asio::awaitable<void> ClientCore::ReadLoop() {
   }
   if (!closing && err.code() != ErrorCode::kUnexpectedEof) Log("client: " + err.message());
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
-  if (err == ErrUnexpectedEof && native_ && !heard_) {
+  bool reset = err.code() == ErrorCode::kIo &&
+               err.message() == boost::system::error_code(asio::error::connection_reset).message();
+  if ((err == ErrUnexpectedEof || reset) && native_ && !heard_) {
     // A Go server reads netrpc's native preamble as a broken gob or JSON stream and hangs up
-    // without a word: the likeliest reason for an EOF before the server sent a single byte.
-    err = Error(ErrorCode::kUnexpectedEof,
-                "unexpected EOF (the server closed the connection before answering: a Go net/rpc "
-                "server needs Protocol::kGob, a Go jsonrpc one Protocol::kJson)");
+    // without a word: the likeliest reason for an end before the server sent a single byte.
+    err = Error(err.code(), err.message() +
+                                " (the server closed the connection before answering: a Go "
+                                "net/rpc server needs Protocol::kGob, a Go jsonrpc one "
+                                "Protocol::kJson)");
   }
   FailAll(closing ? ErrShutdown : err);
   codec_->Close();

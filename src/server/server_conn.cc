@@ -126,6 +126,12 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
       case protocol::Detected::kHttp: {
         protocol::HttpHead head;
         ReadResult r = protocol::ParseHttpHead(buffer.Data(), &head);
+        if (r.error.code() == ErrorCode::kTooLarge) {  // answered as Go's server answers it
+          stream_->WriteWith([](std::string* out) {
+            out->append(protocol::HeadTooLargeResponse());
+            return Error{};
+          });
+        }
         if (r.error) co_return r.error;
         if (r.NeedMore()) break;
         bool connected = false;
@@ -202,20 +208,26 @@ bool ServerConn::IdleSince(std::chrono::steady_clock::time_point* since) const {
 }
 
 Error ServerConn::AnswerHttp(std::string_view head_bytes, bool* connected) {
-  protocol::HttpHead head;
-  protocol::ParseHttpHead(head_bytes, &head);
+  // Go's http.Server refuses some heads before any handler; then its handlers route by the
+  // decoded path, query left out (rpc's ServeHTTP on the RPC path, NotFound elsewhere).
+  protocol::HttpRequest request = protocol::ReadHttpRequest(head_bytes);
   std::string answer;
   Error err;
-  if (head.target == ctx_.rpc_path && head.method == "CONNECT") {
+  if (!request.refusal.empty()) {
+    answer = request.refusal;
+    err = Error(ErrorCode::kProtocol,
+                "http: refused: " + request.refusal.substr(9, request.refusal.find('\r') - 9));
+  } else if (request.path == ctx_.rpc_path && request.method == "CONNECT") {
     answer = protocol::ConnectedResponse();
     *connected = true;
-  } else if (head.target == ctx_.rpc_path) {  // Go: "405 must CONNECT"
-    answer = protocol::HttpErrorResponse(405, "Method Not Allowed", "405 must CONNECT\n");
-    err =
-        Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
+  } else if (request.path == ctx_.rpc_path) {  // Go: "405 must CONNECT"
+    answer = protocol::HttpErrorResponse(request, 405, "Method Not Allowed", "405 must CONNECT\n");
+    err = Error(ErrorCode::kProtocol,
+                "http: " + request.method + " " + request.path + ": must CONNECT");
   } else {
-    answer = protocol::HttpErrorResponse(404, "Not Found", "404 page not found\n");
-    err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": not found");
+    answer = protocol::HttpErrorResponse(request, 404, "Not Found", "404 page not found\n");
+    err =
+        Error(ErrorCode::kProtocol, "http: " + request.method + " " + request.path + ": not found");
   }
   stream_->WriteWith([&](std::string* out) {
     out->append(answer);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "codec/gob.h"
+#include "protocol/http_connect.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -103,6 +104,26 @@ TEST(Http, OtherMethodsOnTheRpcPathGet405) {
   std::string answer = RawExchange(s.Address(), "GET /_goRPC_ HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(answer.substr(0, 33), "HTTP/1.1 405 Method Not Allowed\r\n");
   EXPECT_NE(answer.find("\r\n\r\n405 must CONNECT\n"), std::string::npos);
+}
+
+// Go's http.Server routes by the decoded path without the query, and refuses heads it cannot
+// read before any handler (answers captured from Go 1.19's, see http_connect_test.cc).
+TEST(Http, ConnectIsRoutedAndRefusedAsGoDoes) {
+  testsvc::TestServer s;
+  EXPECT_EQ(RawExchange(s.Address(), "CONNECT /_go%52PC_?x=1 HTTP/1.0\n\n", 300ms),
+            "HTTP/1.0 200 Connected to Go RPC\n\n");
+  EXPECT_EQ(
+      RawExchange(s.Address(), "CONNECT /_goRPC_ HTTP/2.0\n\n"),
+      "HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\nContent-Type: "
+      "text/plain; charset=utf-8\r\nConnection: close\r\n\r\n505 HTTP Version Not "
+      "Supported: unsupported protocol version");
+  // One byte over the limit and no end in sight: all of it read, then Go's 431 (the whole
+  // head is read, so the close is clean and the answer cannot be lost to a reset).
+  std::string huge = "CONNECT /_goRPC_ HTTP/1.0\r\nX: ";
+  huge += std::string(netrpc::protocol::kMaxHttpHeadBytes + 1 - huge.size(), 'a');
+  EXPECT_EQ(RawExchange(s.Address(), huge),
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large");
 }
 
 TEST(Http, CustomPathFromHandleHTTP) {

@@ -45,12 +45,12 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const bool self_check = [] {
     for (std::string_view type : {kGeeGob, kGeeJson}) {
-      std::string json = GeeOptionJson(type);
+      std::string json = GeeOptionJson(type, 10'000'000'000, 1'500'000'000);
       GeeOptionReader reader;
       GeeOption o;
       netrpc::ReadResult r = reader.Read(json, &o);
       if (r.error || r.consumed != json.size() || o.magic_number != kGeeMagicNumber ||
-          o.codec_type != type) {
+          o.codec_type != type || o.handle_timeout_ns != 1'500'000'000) {
         __builtin_trap();
       }
     }

@@ -46,6 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (rw.consumed > size) __builtin_trap();
   if (rw.consumed != 0) {
     if (whole.method.empty() || whole.first_line.find('\n') != std::string::npos) __builtin_trap();
+    HttpRequest request = ReadHttpRequest(in.substr(0, rw.consumed));  // Go's checks: no UB
+    if (request.refusal.empty() && request.method.empty()) __builtin_trap();
   }
   size_t split = SplitPoint(data, size);
   std::unique_ptr<char[]> first(new char[split == 0 ? 1 : split]);

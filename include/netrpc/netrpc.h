@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -254,11 +255,19 @@ Error ServeCodec(std::unique_ptr<ServerCodec> codec);
 Error ServeRequest(ServerCodec& codec);
 
 struct DialOptions {
-  Protocol protocol = Protocol::kNative;
-  // gee_option opens the connection with GeeRPC's JSON Option
-  // {"MagicNumber":3927900,"CodecType":"application/gob"|"application/json"} (kGob or kJson),
-  // for servers that negotiate the codec that way.
+  // protocol is what the client speaks. Unset, it is the dial function's default: kGob for
+  // DialHTTP and DialHTTPPath (as Go's rpc.DialHTTP) and with gee_option (GeeRPC's default
+  // codec), kNative for Dial, AsyncDial and NewClient.
+  std::optional<Protocol> protocol = std::nullopt;
+  // gee_option opens the connection with GeeRPC's JSON Option as GeeRPC's client writes it:
+  // {"MagicNumber":3927900,"CodecType":"application/gob","ConnectTimeout":10000000000,
+  // "HandleTimeout":0} (CodecType "application/json" for kJson; the timeouts in nanoseconds,
+  // ConnectTimeout being connect_timeout), for servers that negotiate the codec that way.
   bool gee_option = false;
+  // gee_handle_timeout is the Option's HandleTimeout (0: none): a GeeRPC server, netrpc's
+  // too, answers a call whose handler runs longer with the error
+  // "rpc server: request handle timeout: expect within 1.5s" (Go's Duration format).
+  std::chrono::nanoseconds gee_handle_timeout{0};
   std::chrono::milliseconds connect_timeout = 10s;
   size_t max_message_bytes = 64u << 20;
   size_t max_depth = 64;
@@ -356,17 +365,20 @@ class Client {
 };
 
 // Dial connects to a netrpc (or, by DialOptions::protocol, a Go) server: network "tcp",
-// "tcp4" or "tcp6" with host:port, or "unix" with a socket path.
+// "tcp4" or "tcp6" with host:port, or "unix" with a socket path. A native client whose server
+// closes the connection before its first reply gets kUnexpectedEof with a hint: "unexpected
+// EOF (the server closed the connection before answering: a Go net/rpc server needs
+// Protocol::kGob, a Go jsonrpc one Protocol::kJson)".
 Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
                                      DialOptions options = {});
 // DialHTTP connects through HTTP: "CONNECT /_goRPC_ HTTP/1.0", Go's answer
-// "HTTP/1.0 200 Connected to Go RPC", then the chosen protocol (gob by default, as Go's).
+// "HTTP/1.0 200 Connected to Go RPC", then options.protocol: gob unless set otherwise, as
+// Go's, whatever else the options say.
 Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_view address,
-                                         DialOptions options = {.protocol = Protocol::kGob});
+                                         DialOptions options = {});
 // DialHTTPPath is DialHTTP to another path than Go's default /_goRPC_.
 Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
-                                             std::string_view path,
-                                             DialOptions options = {.protocol = Protocol::kGob});
+                                             std::string_view path, DialOptions options = {});
 // NewClient runs a client over a connection (Go's rpc.NewClient), speaking
 // options.protocol; NewClient(fd) over an already connected socket, which it takes.
 Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options = {});

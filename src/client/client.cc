@@ -59,6 +59,18 @@ asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view pa
 
 }  // namespace
 
+std::string GeeOption(const DialOptions& options) {
+  return protocol::GeeOptionJson(
+      options.protocol == Protocol::kJson ? protocol::kGeeJson : protocol::kGeeGob,
+      std::chrono::nanoseconds(options.connect_timeout).count(),
+      options.gee_handle_timeout.count());
+}
+
+DialOptions WithProtocol(DialOptions options, Protocol dial_default) {
+  if (!options.protocol) options.protocol = options.gee_option ? Protocol::kGob : dial_default;
+  return options;
+}
+
 }  // namespace detail
 
 namespace detail {
@@ -103,7 +115,11 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   auto timeout = options_.connect_timeout;
   auto start = std::chrono::steady_clock::now();
   auto c = co_await transport::Dial(ex, network, address, timeout);
-  if (!c.ok() || http_path.empty()) co_return c;
+  if (!c.ok()) co_return c;
+  if (http_path.empty()) {
+    if (Error err = co_await SendGeeOption(**c)) co_return err;
+    co_return c;
+  }
   // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
   asio::steady_timer timer(ex, start + timeout);
   auto h = co_await (HttpConnect(**c, http_path) ||
@@ -111,7 +127,21 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   std::string prefix = "dial-http " + network + " " + address + ": ";
   if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
   if (Error herr = std::get<0>(h)) co_return Error(ErrorCode::kConnect, prefix + herr.message());
+  if (Error err = co_await SendGeeOption(**c)) co_return err;
   co_return c;
+}
+
+// SendGeeOption writes GeeRPC's Option on its own, before any request can join it in one
+// write, as GeeRPC's client does: GeeRPC's server reads the Option with a json.Decoder of its
+// own and loses whatever else that decoder's first read took in.
+asio::awaitable<Error> ClientCore::SendGeeOption(transport::Connection& c) {
+  if (!options_.gee_option || options_.protocol == Protocol::kNative) co_return Error{};
+  std::string option = GeeOption(options_);
+  asio::const_buffer out(option.data(), option.size());
+  auto [err, n] = co_await c.AsyncWrite(std::span(&out, 1), asio::as_tuple(asio::use_awaitable));
+  if (err) co_return Error(ErrorCode::kConnect, "dial: writing GeeRPC's Option: " + err.message());
+  gee_option_sent_ = true;
+  co_return Error{};
 }
 
 Error ClientCore::Connect(std::string_view network, std::string_view address,
@@ -150,7 +180,8 @@ Error ClientCore::Run(std::shared_ptr<transport::Connection> connection,
 
 Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
                         std::unique_ptr<ClientCodec> codec) {
-  if (codec == nullptr && options_.gee_option && options_.protocol == Protocol::kNative) {
+  Protocol protocol = options_.protocol.value_or(Protocol::kNative);  // resolved by the caller
+  if (codec == nullptr && options_.gee_option && protocol == Protocol::kNative) {
     return Error(ErrorCode::kUsage, "dial: GeeRPC's Option needs Protocol::kGob or kJson");
   }
   Conn conn = ConnAccess::Make(connection);
@@ -162,7 +193,8 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
   if (codec != nullptr) {
     codec_ = std::move(codec);
   } else {
-    switch (options_.protocol) {
+    native_ = protocol == Protocol::kNative;
+    switch (protocol) {
       case Protocol::kNative:
         codec_ = codec::NewNativeClientCodec(limits_, conn);
         break;
@@ -175,9 +207,8 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
         codec_ = codec::NewJsonClientCodec(limits_, conn);
         break;
     }
-    if (options_.gee_option) {
-      std::string option = protocol::GeeOptionJson(
-          options_.protocol == Protocol::kGob ? protocol::kGeeGob : protocol::kGeeJson);
+    if (options_.gee_option && !gee_option_sent_) {  // NewClient: the caller's connection
+      std::string option = GeeOption(options_);
       stream_->WriteWith([&](std::string* out) {  // first in the queue: before any request
         out->append(option);
         return Error{};
@@ -206,6 +237,16 @@ asio::awaitable<void> ClientCore::ReadLoop() {
     calls = pending_.TakeAll();
   }
   if (err.code() == ErrorCode::kUnexpectedEof) err = ErrUnexpectedEof;
+  bool reset = err.code() == ErrorCode::kIo &&
+               err.message() == boost::system::error_code(asio::error::connection_reset).message();
+  if ((err == ErrUnexpectedEof || reset) && native_ && !heard_) {
+    // A Go server reads netrpc's native preamble as a broken gob or JSON stream and hangs up
+    // without a word: the likeliest reason for an end before the server sent a single byte.
+    err = Error(err.code(), err.message() +
+                                " (the server closed the connection before answering: a Go "
+                                "net/rpc server needs Protocol::kGob, a Go jsonrpc one "
+                                "Protocol::kJson)");
+  }
   // The calls in flight return the error; with none, later calls get only ErrShutdown, so the
   // reason the connection ended is logged here or nowhere (before the calls complete, so that
   // whoever sees a call fail sees the log as it will be). A stream this side closed (its Conn
@@ -220,6 +261,7 @@ asio::awaitable<void> ClientCore::ReadLoop() {
 }
 
 ReadResult ClientCore::OnMessage(std::string_view in) {
+  if (!in.empty()) heard_ = true;
   ReadResult r = codec_->ReadResponseHeader(in, &header_);
   if (r.consumed == 0) return r;
   std::shared_ptr<Call> call;
@@ -479,7 +521,8 @@ size_t Client::PendingCount() const { return core_->PendingCount(); }
 
 Result<std::unique_ptr<Client>> Dial(std::string_view network, std::string_view address,
                                      DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Connect(network, address)) {
     core->Shutdown();
     return err;
@@ -491,7 +534,7 @@ namespace detail {
 
 asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::string network, std::string address,
                                                            DialOptions options) {
-  auto core = std::make_shared<ClientCore>(options);
+  auto core = std::make_shared<ClientCore>(WithProtocol(options, Protocol::kNative));
   if (Error err = co_await core->AsyncConnect(std::move(network), std::move(address))) {
     core->Shutdown();
     co_return err;
@@ -508,7 +551,8 @@ Result<std::unique_ptr<Client>> DialHTTP(std::string_view network, std::string_v
 
 Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::string_view address,
                                              std::string_view path, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  // Go's DialHTTP speaks gob: so does this one unless the options say otherwise.
+  auto core = std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kGob));
   if (Error err =
           core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
     core->Shutdown();
@@ -518,7 +562,8 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
 }
 
 Result<std::unique_ptr<Client>> NewClient(Conn conn, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Run(detail::ConnAccess::Of(conn))) {
     core->Shutdown();
     return err;
@@ -539,7 +584,8 @@ Result<std::unique_ptr<Client>> NewClientWithCodec(std::unique_ptr<ClientCodec> 
 }
 
 Result<std::unique_ptr<Client>> NewClient(int fd, DialOptions options) {
-  auto core = std::make_shared<detail::ClientCore>(options);
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
   if (Error err = core->Adopt(fd)) {
     core->Shutdown();
     return err;

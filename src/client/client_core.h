@@ -59,9 +59,11 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   static Error Wait(Call& call);
 
  private:
-  // DialConnection connects on the client's loop, with Go's HTTP CONNECT if http_path is set.
+  // DialConnection connects on the client's loop, with Go's HTTP CONNECT if http_path is set
+  // and then GeeRPC's Option if the options ask for it.
   boost::asio::awaitable<Result<std::shared_ptr<transport::Connection>>> DialConnection(
       std::string network, std::string address, std::string http_path);
+  boost::asio::awaitable<Error> SendGeeOption(transport::Connection& c);
   Error Begin(std::shared_ptr<transport::Connection> connection,
               std::unique_ptr<ClientCodec> codec);
   boost::asio::awaitable<void> ReadLoop();
@@ -87,10 +89,13 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   transport::EventLoop* loop_;
   std::shared_ptr<transport::Stream> stream_;
   bool on_default_loop_ = false;  // set once, in Begin
+  bool native_ = false;           // set once, in Begin: the native codec of netrpc's own
+  bool gee_option_sent_ = false;  // by SendGeeOption, before Begin
   std::unique_ptr<ClientCodec> codec_;
   codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
-  Response header_;                        // read loop only, as is large_reply_
+  Response header_;                        // read loop only, as are the next two
   LargeReply large_reply_;
+  bool heard_ = false;  // the server sent bytes: an EOF is then no sign of a protocol mismatch
   // The deadline timer runs on a strand of its own (a shared loop may have several threads);
   // it is used only there, and goes before an owned loop's io_context does.
   using Timer = boost::asio::basic_waitable_timer<
@@ -105,5 +110,10 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   bool shutdown_ = false;  // the connection is gone
   client::Clock::time_point timer_at_ = client::Clock::time_point::max();
 };
+
+// GeeOption is the GeeRPC Option that options ask for (DialOptions::gee_option).
+std::string GeeOption(const DialOptions& options);
+// WithProtocol resolves an unset DialOptions::protocol to the dial function's default.
+DialOptions WithProtocol(DialOptions options, Protocol dial_default);
 
 }  // namespace netrpc::detail

@@ -23,6 +23,22 @@ struct HttpHead {
 // bare LF Go's DialHTTP writes. NeedMore until complete; over kMaxHttpHeadBytes is an error.
 ReadResult ParseHttpHead(std::string_view in, HttpHead* head);
 
+// HttpRequest is a request head as Go 1.19's http.Server reads it (http.ReadRequest, then
+// the server's own checks) before any handler runs.
+struct HttpRequest {
+  std::string method;     // as sent: Go's methods are case-sensitive
+  std::string path;       // Go's URL.Path: %-decoded, without the query; "" for CONNECT host:port
+  int minor_version = 0;  // HTTP/1.x
+  // refusal is Go's whole answer to a head it refuses (a malformed request line, version,
+  // URL or header line; a bad Content-Length; an HTTP/1.1 Transfer-Encoding other than
+  // chunked; a major version other than 1; a missing or malformed Host), e.g.
+  // "HTTP/1.1 400 Bad Request\r\n...400 Bad Request"; empty when a handler gets the request.
+  std::string refusal;
+};
+
+// ReadHttpRequest reads a complete request head (ParseHttpHead found its end).
+HttpRequest ReadHttpRequest(std::string_view head);
+
 // WithCrlf is a head with every bare LF made CRLF, for parsers that insist on CRLF (Beast)
 // where Go's net/http accepts both.
 std::string WithCrlf(std::string_view head);
@@ -30,6 +46,12 @@ std::string WithCrlf(std::string_view head);
 // The bytes each side writes.
 std::string ConnectRequest(std::string_view path);  // Go's DialHTTPPath
 std::string ConnectedResponse();                    // Go's ServeHTTP on success
-std::string HttpErrorResponse(int status, std::string_view reason, std::string_view body);
+// HttpErrorResponse answers a request as Go's handlers do (HTTP/1.0 to HTTP/1.0), then netrpc
+// closes the connection (Go keeps an HTTP/1.1 one open for the next request). Go's
+// http.NotFound adds "X-Content-Type-Options: nosniff"; rpc's 405 does not.
+std::string HttpErrorResponse(const HttpRequest& request, int status, std::string_view reason,
+                              std::string_view body);
+// HeadTooLargeResponse is Go's answer to a head over its limit (431).
+std::string HeadTooLargeResponse();
 
 }  // namespace netrpc::protocol

@@ -1,5 +1,6 @@
 // sniff.cc: first-bytes detection. Every rule is a prefix test and Sniff never guesses, so an
 // answer never changes as more bytes arrive (the sniff fuzz target checks exactly that).
+// JSON is decided by its keys within the first kMaxSniffBytes (1024) bytes.
 // An RPC gob stream opens with a type definition: a length byte, then a negative type id
 // whose first byte is 0xF8..0xFF. No JSON text, HTTP request or native preamble does that.
 #include "protocol/sniff.h"
@@ -7,6 +8,7 @@
 #include <array>
 
 #include "codec/native.h"
+#include "protocol/json_members.h"
 
 namespace netrpc::protocol {
 namespace {
@@ -24,25 +26,31 @@ Match MatchPrefix(std::string_view in, std::string_view word) {
 constexpr std::array<std::string_view, 8> kHttpMethods{"GET ",    "POST ",    "HEAD ",  "PUT ",
                                                        "DELETE ", "OPTIONS ", "PATCH ", "TRACE "};
 
-// SniffJson looks at the first key of an object: GeeRPC's Option starts with MagicNumber.
-// Anything else that starts like JSON goes to the JSON-RPC codec, which says what is wrong.
-Detected SniffJson(std::string_view in) {
+// SniffJson decides by the keys of the first object, in the order they come, compared as Go's
+// decoders compare them (case-insensitively): the first that names a field of GeeRPC's Option
+// makes it GeeRPC, the first that names one of a JSON-RPC request (Go's jsonrpc serverRequest)
+// makes it JSON-RPC. Anything else that starts like JSON goes to the JSON-RPC codec, which
+// says what is wrong; so does an object still undecided after kMaxSniffBytes.
+Detected SniffJson(std::string_view in, bool at_bound) {
   size_t i = 0;
   while (i < in.size() && IsJsonSpace(in[i])) ++i;
-  if (i == in.size()) return Detected::kNeedMore;
+  if (i == in.size()) return Detected::kNeedMore;  // the server refuses this at the bound
   if (in[i] != '{') return Detected::kJsonRpc;
-  ++i;
-  while (i < in.size() && IsJsonSpace(in[i])) ++i;
-  if (i == in.size()) return Detected::kNeedMore;
-  if (in[i] != '"') return Detected::kJsonRpc;
-  switch (MatchPrefix(in.substr(i + 1), "MagicNumber\"")) {
-    case Match::kYes:
-      return Detected::kGeeOption;
-    case Match::kPartial:
-      return Detected::kNeedMore;
-    case Match::kNo:
-      return Detected::kJsonRpc;
-  }
+  Detected found = Detected::kJsonRpc;
+  JsonWalk walk = WalkJsonObject(in, [&](const JsonMember& m) {
+    for (std::string_view field : {"MagicNumber", "CodecType", "ConnectTimeout", "HandleTimeout"}) {
+      if (GoKeyIs(m.folded_key, field)) {
+        found = Detected::kGeeOption;
+        return false;
+      }
+    }
+    for (std::string_view field : {"method", "params", "id"}) {
+      if (GoKeyIs(m.folded_key, field)) return false;
+    }
+    return true;
+  });
+  if (walk == JsonWalk::kStopped) return found;
+  if (walk == JsonWalk::kNeedMore && !at_bound) return Detected::kNeedMore;
   return Detected::kJsonRpc;
 }
 
@@ -50,6 +58,9 @@ Detected SniffJson(std::string_view in) {
 
 Detected Sniff(std::string_view in) {
   if (in.empty()) return Detected::kNeedMore;
+  // Only the first kMaxSniffBytes count, so that the answer for any longer input is theirs.
+  bool at_bound = in.size() >= kMaxSniffBytes;
+  in = in.substr(0, kMaxSniffBytes);
   switch (MatchPrefix(in, codec::kNativePreamble)) {
     case Match::kYes:
       return Detected::kNative;
@@ -83,7 +94,7 @@ Detected Sniff(std::string_view in) {
   if (in[0] == '{' || in[0] == '[' || IsJsonSpace(in[0])) {
     if (in.size() < 2) return Detected::kNeedMore;
     if (static_cast<unsigned char>(in[1]) >= 0xF8) return Detected::kGob;
-    return SniffJson(in);
+    return SniffJson(in, at_bound);
   }
   return Detected::kGob;
 }

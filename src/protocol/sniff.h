@@ -10,14 +10,16 @@ enum class Detected {
   kNeedMore,     // the bytes so far are a prefix of more than one protocol
   kNative,       // netrpc's preamble
   kGob,          // Go's net/rpc default: a gob stream
-  kJsonRpc,      // Go's net/rpc/jsonrpc: a JSON object with "method"
-  kGeeOption,    // GeeRPC: a JSON Option {"MagicNumber": ...} before the codec's stream
+  kJsonRpc,      // Go's net/rpc/jsonrpc: JSON whose first known key is method, params or id
+  kGeeOption,    // GeeRPC: a JSON Option whose first known key is one of the Option's fields
+                 // (MagicNumber, CodecType, ConnectTimeout, HandleTimeout), any case or order
   kHttpConnect,  // CONNECT /_goRPC_ (Go's HandleHTTP)
   kHttp,         // any other HTTP request (debug page, health)
 };
 
-// kMaxSniffBytes bounds what a connection may send before Sniff decides (only JSON padded
-// with whitespace can take long); past it the connection is refused.
+// kMaxSniffBytes bounds Sniff's look-ahead: only JSON can take long to decide. A JSON object
+// whose first known key has not begun within it goes to JSON-RPC; a connection that has sent
+// only whitespace by then is refused.
 inline constexpr size_t kMaxSniffBytes = 1024;
 
 Detected Sniff(std::string_view first_bytes);

@@ -13,6 +13,7 @@
 #include "codec/jsonrpc.h"
 #include "codec/native.h"
 #include "protocol/gee_option.h"
+#include "protocol/go_duration.h"
 #include "protocol/http_connect.h"
 #include "protocol/sniff.h"
 #include "transport/conn_access.h"
@@ -29,7 +30,8 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       stream_(std::move(stream)),
       on_closed_(std::move(on_closed)),
       codec_(std::move(codec)),
-      large_(codec_ ? codec_->Large() : nullptr) {}
+      large_(codec_ ? codec_->Large() : nullptr),
+      handler_timeout_(ctx.handler_timeout) {}
 
 ServerConn::~ServerConn() {
   if (protocol_ != nullptr) protocol_->open.fetch_sub(1, std::memory_order_relaxed);
@@ -89,6 +91,8 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
   auto& buffer = stream_->Buffer();
   std::unique_ptr<protocol::GeeOptionReader> gee;
   WireProtocol protocol = WireProtocol::kNative;  // set with codec_ below
+  protocol::GeeOption gee_option;
+  bool gee_option_read = false;  // then only the codec's stream is left to start
   Conn conn = detail::ConnAccess::Make(stream_->GetConnection());
   for (;;) {
     if (codec_) {
@@ -96,7 +100,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
       SetProtocol(protocol);
       co_return Error{};
     }
-    switch (protocol::Sniff(buffer.Data())) {
+    switch (gee_option_read ? protocol::Detected::kGeeOption : protocol::Sniff(buffer.Data())) {
       case protocol::Detected::kNeedMore:
         if (buffer.Size() >= protocol::kMaxSniffBytes) {
           co_return Error(ErrorCode::kProtocol, "unrecognized protocol");
@@ -116,12 +120,20 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
         continue;
       case protocol::Detected::kGeeOption: {
         if (!gee) gee = std::make_unique<protocol::GeeOptionReader>();
-        protocol::GeeOption option;
-        ReadResult r = gee->Read(buffer.Data(), &option);
-        if (r.error) co_return r.error;
-        if (r.NeedMore()) break;
-        buffer.Consume(r.consumed);
-        if (option.codec_type == protocol::kGeeGob) {
+        if (!gee_option_read) {
+          ReadResult r = gee->Read(buffer.Data(), &gee_option);
+          if (r.error) co_return r.error;
+          if (r.NeedMore()) break;
+          buffer.Consume(r.consumed);
+          gee_option_read = true;
+          UseGeeHandleTimeout(gee_option.handle_timeout_ns);
+        }
+        // json.Encoder's '\n' after the Option may come in a later read than the Option:
+        // the codec starts at the first byte after it (GeeRPC's server loses it and all
+        // else its json.Decoder had buffered; keeping them is what lets a client pipeline).
+        buffer.Consume(protocol::SkipGeeSeparator(buffer.Data()));
+        if (buffer.Size() == 0) break;
+        if (gee_option.codec_type == protocol::kGeeGob) {
           codec_ = codec::NewGobServerCodec(ctx_.limits, codec::GobHeaders::kGeeRpc, conn);
         } else {
           codec_ = codec::NewJsonServerCodec(ctx_.limits, conn);
@@ -133,6 +145,12 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
       case protocol::Detected::kHttp: {
         protocol::HttpHead head;
         ReadResult r = protocol::ParseHttpHead(buffer.Data(), &head);
+        if (r.error.code() == ErrorCode::kTooLarge) {  // answered as Go's server answers it
+          stream_->WriteWith([](std::string* out) {
+            out->append(protocol::HeadTooLargeResponse());
+            return Error{};
+          });
+        }
         if (r.error) co_return r.error;
         if (r.NeedMore()) break;
         bool connected = false;
@@ -142,6 +160,16 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
     }
     if (Error err = co_await stream_->ReadMore()) co_return err;
   }
+}
+
+void ServerConn::UseGeeHandleTimeout(int64_t handle_timeout_ns) {
+  // GeeRPC's 0 means no limit; a negative one expires at once, as Go's time.After does.
+  std::chrono::nanoseconds timeout(handle_timeout_ns);
+  if (timeout.count() == 0) return;
+  if (handler_timeout_.count() != 0 && handler_timeout_ <= timeout) return;
+  handler_timeout_ = timeout;
+  gee_timeout_error_ = "rpc server: request handle timeout: expect within " +
+                       protocol::GoDurationString(handle_timeout_ns);  // GeeRPC day 4's text
 }
 
 transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buffer,
@@ -197,11 +225,13 @@ bool ServerConn::IdleSince(std::chrono::steady_clock::time_point* since) const {
 }
 
 asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) {
+  // Go's http.Server refuses some heads before any handler; then its handlers route by the
+  // decoded path, query left out (rpc's ServeHTTP on the RPC path, http/ or NotFound elsewhere).
   auto& buffer = stream_->Buffer();
-  protocol::HttpHead head;
-  protocol::ParseHttpHead(buffer.Data().substr(0, head_size), &head);
+  std::string_view head_bytes = buffer.Data().substr(0, head_size);
+  protocol::HttpRequest request = protocol::ReadHttpRequest(head_bytes);
   std::string rpc_path = ctx_.http.RpcPath();
-  if (head.target == rpc_path && head.method == "CONNECT") {
+  if (request.refusal.empty() && request.path == rpc_path && request.method == "CONNECT") {
     // Answered on every port, HandleHTTP or not (Go answers it only after HandleHTTP).
     buffer.Consume(head_size);
     stream_->WriteWith([&](std::string* out) {
@@ -211,9 +241,9 @@ asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) 
     *connected = true;
     co_return Error{};
   }
-  if (auto http = ctx_.http.Service()) {  // HandleHTTP or a user's handlers: http/ answers
+  auto http = request.refusal.empty() ? ctx_.http.Service() : nullptr;
+  if (http) {  // HandleHTTP or a user's handlers: http/ answers, with Beast
     SetProtocol(WireProtocol::kHttp);
-    std::string_view head_bytes = buffer.Data().substr(0, head_size);
     if (head_bytes.find("\r\n") == std::string_view::npos) {  // bare LFs, as Go's DialHTTP
       std::string rest = protocol::WithCrlf(head_bytes).append(buffer.Data().substr(head_size));
       buffer.Consume(buffer.Size());
@@ -225,13 +255,18 @@ asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) 
   }
   std::string answer;
   Error err;
-  if (head.target == rpc_path) {  // Go: "405 must CONNECT"
-    answer = protocol::HttpErrorResponse(405, "Method Not Allowed", "405 must CONNECT\n");
-    err =
-        Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": must CONNECT");
+  if (!request.refusal.empty()) {
+    answer = request.refusal;
+    err = Error(ErrorCode::kProtocol,
+                "http: refused: " + request.refusal.substr(9, request.refusal.find('\r') - 9));
+  } else if (request.path == rpc_path) {  // Go: "405 must CONNECT"
+    answer = protocol::HttpErrorResponse(request, 405, "Method Not Allowed", "405 must CONNECT\n");
+    err = Error(ErrorCode::kProtocol,
+                "http: " + request.method + " " + request.path + ": must CONNECT");
   } else {
-    answer = protocol::HttpErrorResponse(404, "Not Found", "404 page not found\n");
-    err = Error(ErrorCode::kProtocol, "http: " + head.method + " " + head.target + ": not found");
+    answer = protocol::HttpErrorResponse(request, 404, "Not Found", "404 page not found\n");
+    err =
+        Error(ErrorCode::kProtocol, "http: " + request.method + " " + request.path + ": not found");
   }
   buffer.Consume(head_size);
   stream_->WriteWith([&](std::string* out) {
@@ -302,16 +337,17 @@ struct ServerConn::Watchdog {
 
 void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
   std::shared_ptr<Watchdog> watchdog;
-  if (ctx_.handler_timeout.count() > 0) {
+  if (handler_timeout_.count() != 0) {
     watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    watchdog->timer.expires_after(ctx_.handler_timeout);
+    watchdog->timer.expires_after(handler_timeout_);
     watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
                                 sm = slot->service_method](boost::system::error_code ec) {
       if (ec || watchdog->answered.exchange(true)) return;
-      self->WriteReply(seq, sm,
-                       Error("rpc: handler timeout after " +
-                             std::to_string(self->ctx_.handler_timeout.count()) + "ms"),
-                       {});
+      Error timeout_err(self->gee_timeout_error_.empty()
+                            ? "rpc: handler timeout after " +
+                                  std::to_string(self->ctx_.handler_timeout.count()) + "ms"
+                            : self->gee_timeout_error_);
+      self->WriteReply(seq, sm, timeout_err, {});
     });
   }
   if (method->stub.invoke_async) {
@@ -339,8 +375,14 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot)
 
 void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
                         std::shared_ptr<Watchdog> watchdog) {
-  int64_t started_ns = slot->started_ns;  // WriteReply may take the slot
   bool answered_late = watchdog != nullptr && watchdog->answered.exchange(true);
+  // The counters first: a caller that has its reply finds the call counted (the debug page).
+  int64_t now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+  last_finished_ns_.store(now_ns, std::memory_order_relaxed);
+  MethodStats& stats = method->stats;
+  stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  if (err || answered_late) stats.errors.fetch_add(1, std::memory_order_relaxed);
+  stats.latency.Record(now_ns - slot->started_ns);
   if (!answered_late) {
     // The reply may be sent straight from the slot, which the stream then keeps until then.
     uint64_t seq = slot->seq;
@@ -350,12 +392,6 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
   if (watchdog) {  // the timer lives on the strand; stop it there
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
   }
-  int64_t now_ns = std::chrono::steady_clock::now().time_since_epoch().count();
-  last_finished_ns_.store(now_ns, std::memory_order_relaxed);
-  MethodStats& stats = method->stats;
-  stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
-  if (err || answered_late) stats.errors.fetch_add(1, std::memory_order_relaxed);
-  stats.latency.Record(now_ns - started_ns);
   if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
 }
 

@@ -81,6 +81,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   void FinishLarge() override;
   void Dispatch(Request& header);
   Method* FindMethod(const std::string& service_method, Error* err);
+  // UseGeeHandleTimeout applies a GeeRPC Option's HandleTimeout (nanoseconds) to this
+  // connection when it is shorter than the server's handler_timeout.
+  void UseGeeHandleTimeout(int64_t handle_timeout_ns);
   void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
   struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
@@ -106,8 +109,12 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
-  bool keep_open_ = false;             // RunOne: the connection stays the caller's
-  Error one_error_;                    // RunOne's outcome, read after on_closed
+  // The limit on this connection's handlers: the server's, or a GeeRPC client's shorter
+  // HandleTimeout, answered then with GeeRPC's own text. Set before the first call.
+  std::chrono::nanoseconds handler_timeout_;
+  std::string gee_timeout_error_;
+  bool keep_open_ = false;  // RunOne: the connection stays the caller's
+  Error one_error_;         // RunOne's outcome, read after on_closed
   static constexpr std::chrono::milliseconds kLinger{1000};
   // The methods this connection called last, so that most calls skip the service table and
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.

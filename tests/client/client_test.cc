@@ -1,7 +1,10 @@
 // client_test.cc: Call, Go and AsyncCall against a real server on 127.0.0.1, and every way a
 // pending call can end: reply, deadline, cancel, Close, a server that dies or stops reading.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <netrpc/asio.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -12,6 +15,7 @@
 
 #include "codec/native.h"
 #include "pipe_peer.h"
+#include "protocol/sniff.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -205,7 +209,12 @@ TEST(Client, ServerKilledMidCallFailsPendingPromptly) {
   EXPECT_EQ(ReadRequest(testpipe::PipeOf(server_end)).service_method, "Arith.Sleep");
   testpipe::PipeOf(server_end).Close();
   ASSERT_EQ(ended.get_future().wait_for(1s), std::future_status::ready);
-  EXPECT_EQ(call->Wait(), netrpc::ErrUnexpectedEof);
+  // Not a byte came back, as from a Go server that cannot read the native protocol: the
+  // error says so (a server that sent anything first gets the bare text, as the next test).
+  EXPECT_EQ(call->Wait(), netrpc::Error(netrpc::ErrorCode::kUnexpectedEof,
+                                        "unexpected EOF (the server closed the connection "
+                                        "before answering: a Go net/rpc server needs "
+                                        "Protocol::kGob, a Go jsonrpc one Protocol::kJson)"));
   EXPECT_EQ((*client)->PendingCount(), 0u);
   EXPECT_EQ((*client)->Call("Arith.Multiply", Args{1, 1}, &reply), netrpc::ErrShutdown);
 }
@@ -249,6 +258,91 @@ TEST(Client, DialFailsClearly) {
   auto timed = netrpc::Dial("tcp", "192.0.2.1:9", {.connect_timeout = 200ms});
   EXPECT_FALSE(timed.ok());
   EXPECT_LT(std::chrono::steady_clock::now() - started, 2s);
+}
+
+// FirstRpcBytes plays a Go HTTP RPC server for one connection: it answers the CONNECT as Go's
+// does, then returns the protocol of the bytes the client sends next.
+class FirstRpcBytes {
+ public:
+  FirstRpcBytes() {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    EXPECT_EQ(::listen(listen_fd_, 1), 0);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&sa), &len);
+    address_ = "127.0.0.1:" + std::to_string(ntohs(sa.sin_port));
+    detected_ = std::async(std::launch::async, [this] { return Serve(); });
+  }
+  ~FirstRpcBytes() { ::close(listen_fd_); }
+  const std::string& Address() const { return address_; }
+  netrpc::protocol::Detected Detected() { return detected_.get(); }
+
+ private:
+  netrpc::protocol::Detected Serve() {
+    int fd = ::accept(listen_fd_, nullptr, nullptr);
+    timeval tv{5, 0};  // bounded: a client that sends nothing fails the test, not hangs it
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    std::string in;
+    char buf[512];
+    auto detected = netrpc::protocol::Detected::kNeedMore;
+    bool connected = false;
+    for (ssize_t n; detected == netrpc::protocol::Detected::kNeedMore &&
+                    (n = ::read(fd, buf, sizeof buf)) > 0;) {
+      in.append(buf, n);
+      if (!connected && in.find("\n\n") != std::string::npos) {
+        EXPECT_EQ(in.substr(0, in.find("\n\n") + 2), "CONNECT /_goRPC_ HTTP/1.0\n\n");
+        in.erase(0, in.find("\n\n") + 2);
+        std::string answer = "HTTP/1.0 200 Connected to Go RPC\n\n";
+        (void)!::write(fd, answer.data(), answer.size());
+        connected = true;
+      }
+      if (connected) detected = netrpc::protocol::Sniff(in);
+    }
+    ::close(fd);
+    return detected;
+  }
+
+  int listen_fd_;
+  std::string address_;
+  std::future<netrpc::protocol::Detected> detected_;
+};
+
+// Go's DialHTTP speaks gob, and so does netrpc's whatever other options are given, unless the
+// protocol itself is (a Go server would read the native preamble as a broken gob stream).
+TEST(Client, DialHttpSpeaksGobUnlessAskedOtherwise) {
+  struct Case {
+    netrpc::DialOptions options;
+    netrpc::protocol::Detected want;
+  } cases[] = {
+      {{}, netrpc::protocol::Detected::kGob},
+      {{.connect_timeout = 2s}, netrpc::protocol::Detected::kGob},
+      {{.protocol = netrpc::Protocol::kJson}, netrpc::protocol::Detected::kJsonRpc},
+      {{.protocol = netrpc::Protocol::kNative}, netrpc::protocol::Detected::kNative},
+  };
+  for (const Case& c : cases) {
+    FirstRpcBytes server;
+    auto client = netrpc::DialHTTP("tcp", server.Address(), c.options);
+    ASSERT_TRUE(client.ok()) << client.error().message();
+    int64_t reply = 0;
+    (*client)->Go("Arith.Multiply", Args{2, 3}, &reply);
+    EXPECT_EQ(server.Detected(), c.want);
+  }
+}
+
+// Dial's default stays native; a GeeRPC Option without a protocol means GeeRPC's gob.
+TEST(Client, DialSpeaksNativeByDefaultAndGobWithGeeOption) {
+  TestServer s;
+  int64_t reply = 0;
+  auto native = netrpc::Dial("tcp", s.Address(), {.connect_timeout = 2s});
+  ASSERT_TRUE(native.ok());
+  EXPECT_FALSE((*native)->Call("Arith.Multiply", Args{2, 3}, &reply));
+  auto gee = netrpc::Dial("tcp", s.Address(), {.gee_option = true});
+  ASSERT_TRUE(gee.ok()) << gee.error().message();
+  EXPECT_FALSE((*gee)->Call("Arith.Multiply", Args{4, 3}, &reply));
+  EXPECT_EQ(reply, 12);
 }
 
 // A server that stops reading: it takes the first bytes of the first request and no more, so

@@ -7,6 +7,7 @@
 #   INTEROP_GO_OWN   tests/interop/go (badinput/, gobskip/)
 #   INTEROP_WORK     a folder in the build dir for the Go binaries and the server's state
 #   INTEROP_SERVER   netrpc's interop_server;  INTEROP_CLIENT  netrpc's interop_client
+#   INTEROP_GO_DIAL_CASES  netrpc's go_dial_cases (tests/interop/go_dial_cases.cc)
 #
 # Modes (one per ctest test):
 #   build-go                   build the Go programs into $INTEROP_WORK/go-bin (fixture setup)
@@ -19,6 +20,8 @@
 #   gobskip                    gob values to skip and mistyped values -> netrpc and Go servers
 #   jsoncompat                 the same JSON-RPC bytes -> Go reference server and netrpc server,
 #                              replies compared (tests/interop/go/jsoncompat)
+#   geerpc-go-client           GeeRPC-style Go client (go/geerpc) -> netrpc server
+#   netrpc-client-to-go-dial-cases  go_dial_cases -> GeeRPC-style Go server and Go reference
 set -euo pipefail
 
 mode=${1:?usage: run_interop.sh MODE [PROTO]}
@@ -91,9 +94,8 @@ case $mode in
     (cd "$INTEROP_GO_REF/client" && go_build -o "$bin/go_client" main.go)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/badinput" ./badinput)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/gobskip" ./gobskip)
-    ;;
-
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/jsoncompat" ./jsoncompat)
+    (cd "$INTEROP_GO_OWN" && go_build -o "$bin/geerpc" ./geerpc)
     echo "built $(ls "$bin" | tr '\n' ' ')with $(go version)"
     ;;
 
@@ -195,6 +197,28 @@ case $mode in
     printf '%s\n' "$res"
     [[ $(tail -n 1 <<<"$res") =~ ^[1-9][0-9]*\ passed,\ 0\ failed$ ]] ||
       fail "jsoncompat's last line is not 'N passed, 0 failed'"
+    ;;
+
+  geerpc-go-client)
+    run_client "11 passed, 0 failed" "$bin/geerpc" -client "$(netrpc_addr)"
+    ;;
+
+  netrpc-client-to-go-dial-cases)
+    gee_out=$(mktemp)
+    ref_out=$(mktemp)
+    "$bin/geerpc" -serve 127.0.0.1:0 >"$gee_out" 2>&1 &
+    gee_pid=$!
+    "$bin/go_server" -gob 127.0.0.1:0 -http 127.0.0.1:0 >"$ref_out" 2>&1 &
+    ref_pid=$!
+    trap 'kill "$gee_pid" "$ref_pid" 2>/dev/null || true; rm -f "$gee_out" "$ref_out"' EXIT
+    gee_line=$(wait_for_line "$gee_out" '^geerpc=' "$gee_pid") ||
+      { cat "$gee_out"; fail "the GeeRPC-style Go server printed no 'geerpc=ADDR' within 10 s"; }
+    ref_line=$(wait_for_line "$ref_out" '^gob=' "$ref_pid") ||
+      { cat "$ref_out"; fail "the Go server printed no 'gob=ADDR http=ADDR' line within 10 s"; }
+    field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+    echo "Go servers: $gee_line $ref_line"
+    run_client "8 passed, 0 failed" "$INTEROP_GO_DIAL_CASES" --geerpc "$(field geerpc "$gee_line")" \
+      --gob "$(field gob "$ref_line")" --http "$(field http "$ref_line")"
     ;;
 
   *)

@@ -37,9 +37,22 @@ Outcome ReadOnce(std::string_view in) {
   return o;
 }
 
-TEST(GeeOption, JsonIsWhatGoEncoderWrites) {
-  EXPECT_EQ(GeeOptionJson(kGeeGob), kGoGobOption);
-  EXPECT_EQ(GeeOptionJson(kGeeJson), kGoJsonOption);
+TEST(GeeOption, JsonIsWhatGeeRpcsClientWrites) {
+  // Captured from Go 1.19: json.NewEncoder(os.Stdout).Encode(&Option{...}) with GeeRPC's day-4
+  // Option {MagicNumber int; CodecType codec.Type; ConnectTimeout, HandleTimeout
+  // time.Duration}: its DefaultOption (10s), then application/json with 2s and 1.5s.
+  EXPECT_EQ(GeeOptionJson(kGeeGob, 10'000'000'000, 0),
+            "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"ConnectTimeout\":"
+            "10000000000,\"HandleTimeout\":0}\n");
+  EXPECT_EQ(GeeOptionJson(kGeeJson, 2'000'000'000, 1'500'000'000),
+            "{\"MagicNumber\":3927900,\"CodecType\":\"application/json\",\"ConnectTimeout\":"
+            "2000000000,\"HandleTimeout\":1500000000}\n");
+  GeeOptionReader reader;
+  GeeOption option;
+  std::string json = GeeOptionJson(kGeeJson, 2'000'000'000, 1'500'000'000);
+  ASSERT_EQ(reader.Read(json, &option).consumed, json.size());
+  EXPECT_EQ(option.connect_timeout_ns, 2'000'000'000);
+  EXPECT_EQ(option.handle_timeout_ns, 1'500'000'000);
 }
 
 TEST(GeeOption, ReadsWhatGoWrites) {
@@ -117,14 +130,85 @@ TEST(GeeOption, WrongMagicNumberIsRefused) {
   EXPECT_EQ(o.r.error.message(), "geerpc: invalid magic number 1, want 3927900");
 }
 
-TEST(GeeOption, MissingOrNonNumericMagicNumberIsRefused) {
-  for (std::string_view in : {"{\"CodecType\":\"application/gob\"}\n",
-                              "{\"MagicNumber\":\"3927900\",\"CodecType\":\"application/gob\"}\n",
-                              "{\"MagicNumber\":null,\"CodecType\":\"application/gob\"}\n"}) {
-    Outcome o = ReadOnce(in);
-    EXPECT_EQ(o.r.consumed, 0u) << in;
+// Each input with the error Go 1.19's json.NewDecoder(r).Decode(&opt) returned for it, into
+// GeeRPC's day-4 Option {MagicNumber int; CodecType codec.Type; ConnectTimeout, HandleTimeout
+// time.Duration} (a Go program decoding each and printing err); GeeRPC's server then closes.
+TEST(GeeOption, ValuesOfAWrongTypeAreRefusedWithGoText) {
+  struct Case {
+    std::string_view in, go_error;
+  } cases[] = {
+      {"{\"MagicNumber\":3927900.0,\"CodecType\":\"application/gob\"}",
+       "json: cannot unmarshal number 3927900.0 into Go struct field Option.MagicNumber of type "
+       "int"},
+      {"{\"MagicNumber\":3.9279e6,\"CodecType\":\"application/gob\"}",
+       "json: cannot unmarshal number 3.9279e6 into Go struct field Option.MagicNumber of type "
+       "int"},
+      {"{\"MagicNumber\":\"3927900\",\"CodecType\":\"application/gob\"}",
+       "json: cannot unmarshal string into Go struct field Option.MagicNumber of type int"},
+      {"{\"MagicNumber\":9223372036854775808,\"CodecType\":\"application/gob\"}",
+       "json: cannot unmarshal number 9223372036854775808 into Go struct field Option.MagicNumber "
+       "of type int"},
+      {"{\"MagicNumber\":3927900,\"CodecType\":42}",
+       "json: cannot unmarshal number into Go struct field Option.CodecType of type codec.Type"},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"ConnectTimeout\":\"10s\"}",
+       "json: cannot unmarshal string into Go struct field Option.ConnectTimeout of type "
+       "time.Duration"},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"HandleTimeout\":1e9}",
+       "json: cannot unmarshal number 1e9 into Go struct field Option.HandleTimeout of type "
+       "time.Duration"},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"HandleTimeout\":true}",
+       "json: cannot unmarshal bool into Go struct field Option.HandleTimeout of type "
+       "time.Duration"},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"HandleTimeout\":{}}",
+       "json: cannot unmarshal object into Go struct field Option.HandleTimeout of type "
+       "time.Duration"},
+      // The value is overwritten by a good one, but Go still returns the first type error.
+      {"{\"MagicNumber\":\"x\",\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}",
+       "json: cannot unmarshal string into Go struct field Option.MagicNumber of type int"},
+  };
+  for (const Case& c : cases) {
+    Outcome o = ReadOnce(std::string(c.in) + "\n");
+    EXPECT_EQ(o.r.consumed, 0u) << c.in;
     EXPECT_EQ(o.r.error,
-              netrpc::Error(ErrorCode::kProtocol, "geerpc: option without a MagicNumber"))
+              netrpc::Error(ErrorCode::kProtocol, "geerpc: option: " + std::string(c.go_error)))
+        << c.in;
+  }
+}
+
+// Go decoded each of these without error (same program); then the magic number decides.
+TEST(GeeOption, KeysMatchAsGoMatchesThem) {
+  struct Case {
+    std::string_view in;
+    int64_t magic, handle_timeout_ns;
+  } cases[] = {
+      {"{\"magicNumber\":3927900,\"codecType\":\"application/gob\"}", 3927900, 0},
+      {"{\"CodecType\":\"application/gob\",\"MagicNumber\":3927900}", 3927900, 0},
+      {"{\"MAGICNUMBER\":3927900,\"codectype\":\"application/gob\",\"handletimeout\":1500000000}",
+       3927900, 1500000000},
+      {"{\"\\u004dagicNumber\":3927900,\"CodecType\":\"application/gob\"}", 3927900, 0},
+      {"{\"MagicNumber\":1,\"magicNumber\":2,\"MagicNumber\":3927900,\"CodecType\":\"application/"
+       "gob\"}",
+       3927900, 0},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"HandleTimeout\":-1}", 3927900,
+       -1},
+      {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"Extra\":{\"a\":[1,2,{\"b\":"
+       "\"}\"}]}}",
+       3927900, 0},
+  };
+  for (const Case& c : cases) {
+    Outcome o = ReadOnce(std::string(c.in) + "\n");
+    ASSERT_FALSE(o.r.error) << c.in << ": " << o.r.error.message();
+    EXPECT_EQ(o.r.consumed, c.in.size() + 1) << c.in;
+    EXPECT_EQ(o.option.magic_number, c.magic) << c.in;
+    EXPECT_EQ(o.option.codec_type, "application/gob") << c.in;
+    EXPECT_EQ(o.option.handle_timeout_ns, c.handle_timeout_ns) << c.in;
+  }
+  // Go leaves a field at null as it is: here 0, a wrong magic number; -0 is 0 too.
+  for (std::string_view in : {"{\"MagicNumber\":null,\"CodecType\":\"application/gob\"}\n",
+                              "{\"MagicNumber\":-0,\"CodecType\":\"application/gob\"}\n",
+                              "{\"CodecType\":\"application/gob\"}\n"}) {
+    EXPECT_EQ(ReadOnce(in).r.error,
+              netrpc::Error(ErrorCode::kProtocol, "geerpc: invalid magic number 0, want 3927900"))
         << in;
   }
 }
@@ -136,12 +220,12 @@ TEST(GeeOption, UnknownOrMissingCodecTypeIsRefused) {
             netrpc::Error(ErrorCode::kProtocol, "geerpc: invalid codec type \"application/xml\""));
   o = ReadOnce("{\"MagicNumber\":3927900}\n");
   EXPECT_EQ(o.r.error, netrpc::Error(ErrorCode::kProtocol, "geerpc: invalid codec type \"\""));
-  o = ReadOnce("{\"MagicNumber\":3927900,\"CodecType\":42}\n");
+  o = ReadOnce("{\"MagicNumber\":3927900,\"CodecType\":null}\n");
   EXPECT_EQ(o.r.error, netrpc::Error(ErrorCode::kProtocol, "geerpc: invalid codec type \"\""));
 }
 
-TEST(GeeOption, LaterGeeRpcFieldsAreIgnored) {
-  // GeeRPC's later Option adds ConnectTimeout and HandleTimeout (time.Duration, nanoseconds).
+TEST(GeeOption, LaterGeeRpcFieldsAreRead) {
+  // GeeRPC's day-4 client sends its DefaultOption: ConnectTimeout 10s, HandleTimeout 0.
   std::string in =
       "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"ConnectTimeout\":10000000000,"
       "\"HandleTimeout\":0}\n";
@@ -149,6 +233,15 @@ TEST(GeeOption, LaterGeeRpcFieldsAreIgnored) {
   ASSERT_FALSE(o.r.error) << o.r.error.message();
   EXPECT_EQ(o.r.consumed, in.size());
   EXPECT_EQ(o.option.codec_type, "application/gob");
+  EXPECT_EQ(o.option.connect_timeout_ns, 10000000000);
+  EXPECT_EQ(o.option.handle_timeout_ns, 0);
+}
+
+TEST(GeeOption, SeparatorIsTheWhitespaceBeforeTheCodecStream) {
+  EXPECT_EQ(netrpc::protocol::SkipGeeSeparator("\n"), 1u);
+  EXPECT_EQ(netrpc::protocol::SkipGeeSeparator(" \r\n\t\x2c\xff"), 4u);
+  EXPECT_EQ(netrpc::protocol::SkipGeeSeparator("\x2c\n"), 0u);
+  EXPECT_EQ(netrpc::protocol::SkipGeeSeparator(""), 0u);
 }
 
 TEST(GeeOption, BadJsonIsAProtocolError) {

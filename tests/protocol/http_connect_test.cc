@@ -135,3 +135,102 @@ TEST(HttpConnect, HeadOverTheLimitIsRefusedHoweverItArrives) {
 }
 
 }  // namespace
+
+namespace {
+
+using netrpc::protocol::HttpRequest;
+using netrpc::protocol::ReadHttpRequest;
+
+// The answers below were captured from Go 1.19: a program serving rpc.HandleHTTP with
+// http.Serve on 127.0.0.1 got each head on a fresh connection and printed what came back
+// (Date lines left out). "" means Go passed the request on to its handler.
+const std::string kBad =
+    "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: "
+    "close\r\n\r\n400 Bad Request";
+
+std::string GoStatusError(const std::string& text) {
+  return "HTTP/1.1 " + text +
+         "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: "
+         "close\r\n\r\n" +
+         text;
+}
+
+TEST(HttpRequestAsGoReadsIt, HeadsGoRefuses) {
+  struct Case {
+    std::string head, go_answer;
+  } cases[] = {
+      {"CONNECT /_go%zzPC_ HTTP/1.0\n\n", kBad},
+      {"CONNECT /_goRPC_\n\n", kBad},
+      {"CONNECT  /_goRPC_ HTTP/1.0\n\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/1.0 \n\n", kBad},
+      {"CONNECT /_goRPC_ http/1.0\n\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\r\n\r\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/2.0\n\n",
+       GoStatusError("505 HTTP Version Not Supported: unsupported protocol version")},
+      {"CONNECT /_goRPC_ HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n",
+       GoStatusError("400 Bad Request: malformed Host header")},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\n folded\r\n\r\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\nContent-Length: x\r\n\r\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\nBadHeaderLine\r\n\r\n", kBad},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\nBad Name: v\r\n\r\n",
+       GoStatusError("400 Bad Request: invalid header name")},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ReadHttpRequest(c.head).refusal, c.go_answer) << c.head;
+  }
+}
+
+TEST(HttpRequestAsGoReadsIt, HeadsGoPassesOnWithTheirPath) {
+  struct Case {
+    std::string head, method, path;
+    int minor;
+  } cases[] = {
+      // Go answered each of these "HTTP/1.0 200 Connected to Go RPC\n\n".
+      {"CONNECT /_goRPC_ HTTP/1.0\n\n", "CONNECT", "/_goRPC_", 0},
+      {"CONNECT /_goRPC_ HTTP/1.1\n\n", "CONNECT", "/_goRPC_", 1},
+      {"CONNECT /_goRPC_?x=1 HTTP/1.0\n\n", "CONNECT", "/_goRPC_", 0},
+      {"CONNECT /_go%52PC_ HTTP/1.0\n\n", "CONNECT", "/_goRPC_", 0},
+      {"CONNECT /_goRPC_ HTTP/1.2\n\n", "CONNECT", "/_goRPC_", 2},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\nContent-Length: 5\r\n\r\n", "CONNECT", "/_goRPC_", 0},
+      {"CONNECT /_goRPC_ HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "CONNECT", "/_goRPC_", 0},
+      {"CONNECT /_goRPC_ HTTP/1.0\n\r\n", "CONNECT", "/_goRPC_", 0},
+      // Go answered these 404 (a path that is not the RPC path) or 405 (not CONNECT).
+      {"CONNECT _goRPC_ HTTP/1.0\n\n", "CONNECT", "", 0},
+      {"CONNECT /_goRPC_/ HTTP/1.0\n\n", "CONNECT", "/_goRPC_/", 0},
+      {"CONNECT //_goRPC_ HTTP/1.0\n\n", "CONNECT", "//_goRPC_", 0},
+      {"CONNECT /x/../_goRPC_ HTTP/1.0\n\n", "CONNECT", "/x/../_goRPC_", 0},
+      {"GET /_goRPC_ HTTP/1.0\r\n\r\n", "GET", "/_goRPC_", 0},
+      {"GET /_goRPC_ HTTP/1.1\r\nHost: x\r\n\r\n", "GET", "/_goRPC_", 1},
+      {"CONNECT /nope HTTP/1.1\r\n\r\n", "CONNECT", "/nope", 1},
+  };
+  for (const Case& c : cases) {
+    HttpRequest r = ReadHttpRequest(c.head);
+    EXPECT_EQ(r.refusal, "") << c.head;
+    EXPECT_EQ(r.method, c.method) << c.head;
+    EXPECT_EQ(r.path, c.path) << c.head;
+    EXPECT_EQ(r.minor_version, c.minor) << c.head;
+  }
+}
+
+TEST(HttpRequestAsGoReadsIt, ErrorAnswersFollowTheRequestsVersion) {
+  // Go's answers (same program), but for the Date line; netrpc then closes an HTTP/1.1
+  // connection too, and says so.
+  EXPECT_EQ(netrpc::protocol::HttpErrorResponse(ReadHttpRequest("GET /_goRPC_ HTTP/1.0\r\n\r\n"),
+                                                405, "Method Not Allowed", "405 must CONNECT\n"),
+            "HTTP/1.0 405 Method Not Allowed\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\nContent-Length: 17\r\n\r\n405 must CONNECT\n");
+  EXPECT_EQ(netrpc::protocol::HttpErrorResponse(ReadHttpRequest("GET /nope HTTP/1.0\r\n\r\n"), 404,
+                                                "Not Found", "404 page not found\n"),
+            "HTTP/1.0 404 Not Found\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 19\r\n\r\n404 "
+            "page not found\n");
+  EXPECT_EQ(netrpc::protocol::HttpErrorResponse(ReadHttpRequest("CONNECT /nope HTTP/1.1\r\n\r\n"),
+                                                404, "Not Found", "404 page not found\n"),
+            "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\nX-Content-Type-Options: nosniff\r\nContent-Length: "
+            "19\r\nConnection: close\r\n\r\n404 page not found\n");
+  EXPECT_EQ(netrpc::protocol::HeadTooLargeResponse(),
+            GoStatusError("431 Request Header Fields Too Large"));
+}
+
+}  // namespace

@@ -40,4 +40,53 @@ TEST(Sniff, AnswersNeverFlip) {
   EXPECT_EQ(Sniff(std::string(64, ' ')), Detected::kNeedMore);  // the server caps this wait
 }
 
+// Go's decoders match keys to fields case-insensitively and in any order, so the first key
+// that names a field decides: GeeRPC's Option (json.Decoder into Option) or a JSON-RPC
+// request (jsonrpc's serverRequest: method, params, id). Each was decoded as such by Go 1.19.
+const char* const kGeeOptions[] = {
+    "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
+    "{\"CodecType\":\"application/gob\",\"MagicNumber\":3927900}\n",
+    "{\"magicNumber\":3927900,\"codecType\":\"application/gob\"}\n",
+    "{\"MAGICNUMBER\":3927900,\"codectype\":\"application/gob\",\"handletimeout\":1500000000}\n",
+    "{\"HandleTimeout\":1000000000,\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
+    "{\"ConnectTimeout\":0,\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
+    "{\"\\u004dagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
+    "{ \"Extra\" : {\"a\":[1,{\"method\":\"}\"}]}, \"Pad\":\"\\\"method\\\"\", "
+    "\"codecTYPE\":\"application/gob\"}",
+};
+const char* const kJsonRpcRequests[] = {
+    "{\"method\":\"Arith.Multiply\",\"params\":[{}],\"id\":0}",
+    "{\"id\":0,\"method\":\"Arith.Multiply\",\"params\":[{}]}",
+    "{\"Method\":\"Arith.Multiply\",\"Params\":[{}],\"ID\":0}",
+    "{\"jsonrpc\":\"1.0\",\"params\":[{\"MagicNumber\":1}],\"method\":\"A.B\",\"id\":1}",
+    "{\"param\xC5\xBF\":[{}],\"method\":\"A.B\",\"id\":1}",  // U+017F folds to 's' for Go
+    "{}",
+    "{\"x\":1}",
+    "{\"x\" 1}",  // bad JSON: the JSON-RPC codec says what is wrong
+};
+
+TEST(Sniff, JsonIsDecidedByItsFirstKnownKey) {
+  for (const char* in : kGeeOptions) EXPECT_EQ(Sniff(in), Detected::kGeeOption) << in;
+  for (const char* in : kJsonRpcRequests) EXPECT_EQ(Sniff(in), Detected::kJsonRpc) << in;
+  // "MagicNumberX" and a key split by an escape that is not a letter are not the field.
+  EXPECT_EQ(Sniff("{\"MagicNumberX\":1,\"method\":\"A.B\"}"), Detected::kJsonRpc);
+  EXPECT_EQ(Sniff("{\"Magic\\nNumber\":1,\"id\":1}"), Detected::kJsonRpc);
+}
+
+TEST(Sniff, JsonAnswersNeverFlip) {
+  for (const char* in : kGeeOptions) ExpectMonotonic(in);
+  for (const char* in : kJsonRpcRequests) ExpectMonotonic(in);
+  // Undecided until the look-ahead's bound, then JSON-RPC, for that input and any longer one.
+  std::string padded = "{\"Pad\":\"" + std::string(netrpc::protocol::kMaxSniffBytes, 'a') +
+                       "\",\"MagicNumber\":3927900}";
+  ExpectMonotonic(padded);
+  EXPECT_EQ(Sniff(std::string_view(padded).substr(0, netrpc::protocol::kMaxSniffBytes - 1)),
+            Detected::kNeedMore);
+  EXPECT_EQ(Sniff(std::string_view(padded).substr(0, netrpc::protocol::kMaxSniffBytes)),
+            Detected::kJsonRpc);
+  EXPECT_EQ(Sniff(padded), Detected::kJsonRpc);
+  // Whitespace alone stays undecided: the server refuses it at the bound.
+  EXPECT_EQ(Sniff(std::string(2 * netrpc::protocol::kMaxSniffBytes, ' ')), Detected::kNeedMore);
+}
+
 }  // namespace

@@ -7,6 +7,8 @@
 
 #include <thread>
 
+#include "codec/gob.h"
+#include "protocol/http_connect.h"
 #include "test_service.h"
 
 using namespace std::chrono_literals;
@@ -104,6 +106,26 @@ TEST(Http, OtherMethodsOnTheRpcPathGet405) {
   EXPECT_NE(answer.find("\r\n\r\n405 must CONNECT\n"), std::string::npos);
 }
 
+// Go's http.Server routes by the decoded path without the query, and refuses heads it cannot
+// read before any handler (answers captured from Go 1.19's, see http_connect_test.cc).
+TEST(Http, ConnectIsRoutedAndRefusedAsGoDoes) {
+  testsvc::TestServer s;
+  EXPECT_EQ(RawExchange(s.Address(), "CONNECT /_go%52PC_?x=1 HTTP/1.0\n\n", 300ms),
+            "HTTP/1.0 200 Connected to Go RPC\n\n");
+  EXPECT_EQ(
+      RawExchange(s.Address(), "CONNECT /_goRPC_ HTTP/2.0\n\n"),
+      "HTTP/1.1 505 HTTP Version Not Supported: unsupported protocol version\r\nContent-Type: "
+      "text/plain; charset=utf-8\r\nConnection: close\r\n\r\n505 HTTP Version Not "
+      "Supported: unsupported protocol version");
+  // One byte over the limit and no end in sight: all of it read, then Go's 431 (the whole
+  // head is read, so the close is clean and the answer cannot be lost to a reset).
+  std::string huge = "CONNECT /_goRPC_ HTTP/1.0\r\nX: ";
+  huge += std::string(netrpc::protocol::kMaxHttpHeadBytes + 1 - huge.size(), 'a');
+  EXPECT_EQ(RawExchange(s.Address(), huge),
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; "
+            "charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large");
+}
+
 TEST(Http, CustomPathFromHandleHTTP) {
   testsvc::TestServer s;
   s.server().HandleHTTP("/rpc", "/debug/rpc");
@@ -128,6 +150,95 @@ TEST(Gee, WrongMagicNumberIsRefusedAndOthersCarryOn) {
   int64_t r = 0;
   EXPECT_FALSE(good->Call("Arith.Multiply", Args{2, 2}, &r));
   EXPECT_EQ(r, 4);
+}
+
+// GeeCall plays a GeeRPC client on a raw socket: it sends `option`, then after `pause` the
+// rest of the preamble (`separator`) and one gob request for Arith.Multiply, and decodes the
+// reply. The pause puts json.Encoder's newline in a later read than the Option.
+struct GeeReply {
+  netrpc::Response header;
+  int64_t product = 0;
+};
+GeeReply GeeCall(const std::string& addr, const std::string& option, const std::string& separator,
+                 std::chrono::milliseconds pause, Args args) {
+  auto codec = netrpc::codec::NewGobClientCodec({}, netrpc::codec::GobHeaders::kGeeRpc);
+  std::string request;
+  EXPECT_FALSE(
+      codec->WriteRequest({"Arith.Multiply", 1}, {netrpc::TypeOf<Args>(), &args}, &request));
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(static_cast<uint16_t>(std::stoi(addr.substr(addr.rfind(':') + 1))));
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  timeval tv{5, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  (void)!::write(fd, option.data(), option.size());
+  std::this_thread::sleep_for(pause);
+  std::string rest = separator + request;
+  (void)!::write(fd, rest.data(), rest.size());
+  GeeReply reply;
+  std::string in;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) {
+    in.append(buf, n);
+    netrpc::ReadResult r = codec->ReadResponseHeader(in, &reply.header);
+    EXPECT_FALSE(r.error) << r.error.message();
+    if (r.consumed > 0) {
+      if (reply.header.error.empty()) {
+        EXPECT_FALSE(codec->ReadResponseBody({netrpc::TypeOf<int64_t>(), &reply.product}));
+      } else {
+        codec->ReadResponseBody({});
+      }
+      break;
+    }
+  }
+  ::close(fd);
+  return reply;
+}
+
+// GeeRPC's server takes the Option with json.Decoder, which matches keys in any case and
+// order and skips the whitespace before a value; json.Encoder's '\n' after the Option may
+// come in a later read, and the gob stream starts after it.
+TEST(Gee, OptionsInAnyFormAndSplitAnywhereOpenAGobConnection) {
+  testsvc::TestServer s;
+  for (std::string option : {"{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}",
+                             "{\"CodecType\":\"application/gob\",\"MagicNumber\":3927900}",
+                             "{\"magicNumber\":3927900,\"codecType\":\"application/gob\"}",
+                             "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\","
+                             "\"ConnectTimeout\":10000000000,\"HandleTimeout\":0}"}) {
+    for (std::string separator : {"\n", "", " \r\n"}) {
+      GeeReply r = GeeCall(s.Address(), option, separator, 30ms, Args{6, 7});
+      EXPECT_EQ(r.header.error, "") << option;
+      EXPECT_EQ(r.header.seq, 1u) << option;
+      EXPECT_EQ(r.product, 42) << option << " then " << separator.size() << " separator bytes";
+    }
+  }
+}
+
+// HandleTimeout applies to the connection's calls, answered with GeeRPC's day-4 text and
+// Go's Duration format; the server's own shorter handler_timeout still wins.
+TEST(Gee, HandleTimeoutBoundsTheConnectionsHandlers) {
+  testsvc::TestServer s;
+  auto gee = testsvc::MustDial(s.Address(), {.gee_option = true, .gee_handle_timeout = 50ms});
+  int64_t r = 0;
+  EXPECT_EQ(gee->Call("Arith.Sleep", Args{400, 1}, &r),
+            netrpc::ServerError("rpc server: request handle timeout: expect within 50ms"));
+  EXPECT_FALSE(gee->Call("Arith.Sleep", Args{1, 5}, &r));  // in time: answered as usual
+  EXPECT_EQ(r, 5);
+  std::string option =
+      "{\"MagicNumber\":3927900,\"CodecType\":\"application/gob\",\"HandleTimeout\":1500000}\n";
+  // A raw Option with 1.5 ms: Multiply is in time or not, but never a different text.
+  GeeReply raw = GeeCall(s.Address(), option, "", 0ms, Args{2, 2});
+  EXPECT_TRUE(raw.header.error.empty() ||
+              raw.header.error == "rpc server: request handle timeout: expect within 1.5ms")
+      << raw.header.error;
+
+  testsvc::TestServer strict({.handler_timeout = 30ms});
+  auto longer =
+      testsvc::MustDial(strict.Address(), {.gee_option = true, .gee_handle_timeout = 10s});
+  EXPECT_EQ(longer->Call("Arith.Sleep", Args{400, 1}, &r),
+            netrpc::ServerError("rpc: handler timeout after 30ms"));
 }
 
 TEST(Sniff, GarbageClosesOnlyItsConnection) {

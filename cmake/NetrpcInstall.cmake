@@ -71,12 +71,13 @@ install(FILES ${pc_file} DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 # The Debian package: cpack -G DEB in a build configured with -DCMAKE_INSTALL_PREFIX=/usr
 # (GNUInstallDirs then puts the library in /usr/lib/<multiarch>/).
 set(CPACK_GENERATOR DEB)
+set(CPACK_VERBATIM_VARIABLES ON)  # the values below reach CPackConfig.cmake as written
 set(CPACK_PACKAGE_NAME libnetrpc-dev)
 set(CPACK_PACKAGE_VENDOR "netrpc")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Go's net/rpc for C++20 - development files")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "netrpc is Go's net/rpc for C++20 on Boost.Asio: register an object, call\n\"Service.Method\" synchronously, asynchronously or from a coroutine, with\ndeadlines and cancellation. One port also speaks Go's gob, JSON-RPC, HTTP\nCONNECT and GeeRPC protocols. This package holds the headers, the library,\nthe CMake package netrpc::netrpc and netrpc.pc.")
+    "netrpc is Go's net/rpc for C++20 on Boost.Asio: register an object, call\nService.Method synchronously, asynchronously or from a coroutine, with\ndeadlines and cancellation. One port also speaks Go's gob, JSON-RPC, HTTP\nCONNECT and GeeRPC protocols. This package holds the headers, the library,\nthe CMake package netrpc::netrpc and netrpc.pc.")
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${NETRPC_DEB_MAINTAINER}")
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "${NETRPC_DEB_DEPENDS}")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)

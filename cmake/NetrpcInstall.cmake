@@ -6,8 +6,7 @@ include(CMakePackageConfigHelpers)
 # What a user of netrpc needs besides netrpc, in one place per form: the Debian packages (the
 # .deb's Depends), the CMake packages (find_dependency in netrpcConfig.cmake.in) and the link
 # flags (netrpc.pc). A new dependency (say OpenSSL for TLS) goes into all three.
-set(NETRPC_DEB_DEPENDS "libboost${NETRPC_BOOST_VERSION}-dev, libboost-json${NETRPC_BOOST_VERSION}-dev"
-    CACHE STRING "Depends of the libnetrpc-dev package")
+set(NETRPC_DEB_DEPENDS "libboost${NETRPC_BOOST_VERSION}-dev, libboost-json${NETRPC_BOOST_VERSION}-dev")
 set(NETRPC_DEB_MAINTAINER "netrpc maintainers" CACHE STRING "Maintainer of the libnetrpc-dev package")
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/netrpc)

@@ -48,16 +48,23 @@ consumer() {
   tests=$("$CTEST" --test-dir "$dir" -N | sed -n 's/^ *Test *#[0-9]*: //p')
   [[ $tests == hello ]] || fail "the consumer's ctest lists [$tests], want [hello] alone"
   "$CTEST" --test-dir "$dir" --output-on-failure || fail "hello failed"
-  "$dir/hello" | grep -qx 'Arith.Multiply 6\*7 = 42 (C++ 202002)' || fail "hello printed: $("$dir/hello")"
+  check_hello "$dir/hello"
   check_compile_line "$dir/compile_commands.json"
+}
+
+# check_hello PROGRAM: the call came back with 42, in a program compiled as C++20.
+check_hello() {
+  local out
+  out=$("$1") || fail "$1 exited $?: $out"
+  [[ $out == "Arith.Multiply 6*7 = 42 (C++ 202002)" ]] || fail "$1 printed: $out"
 }
 
 # check_compile_line FILE: hello.cc is compiled as C++20 (its project asks for 17), without
 # netrpc's -Werror or warning flags, and sees no private include directory of netrpc's.
 check_compile_line() {
-  python3 - "$1" "$NETRPC_SRC" "$WORK" <<'PY'
+  python3 - "$1" "$NETRPC_SRC" <<'PY'
 import json, os, shlex, sys
-commands, src, work = json.load(open(sys.argv[1])), sys.argv[2], sys.argv[3]
+commands, src = json.load(open(sys.argv[1])), sys.argv[2]
 line = next(c["command"] for c in commands if c["file"].endswith("hello.cc"))
 args = shlex.split(line)
 bad = []
@@ -97,6 +104,7 @@ check_installed() {
   fi
   grep -q 'INTERFACE_COMPILE_FEATURES "cxx_std_20"' "$libdir/cmake/netrpc/netrpcTargets.cmake" ||
     fail "netrpc::netrpc does not carry cxx_std_20"
+  # shellcheck disable=SC2016  # ${_IMPORT_PREFIX} is CMake's, written as is
   grep -q 'INTERFACE_INCLUDE_DIRECTORIES "${_IMPORT_PREFIX}/include"' \
     "$libdir/cmake/netrpc/netrpcTargets.cmake" || fail "netrpc::netrpc's include dirs are not include/ alone"
 }
@@ -128,6 +136,7 @@ case $mode in
     libdir=$(dirname "$so")
     [[ $(readlink "$libdir/libnetrpc.so.0.1") == $(basename "$so") &&
        $(readlink "$libdir/libnetrpc.so") == libnetrpc.so.0.1 ]] || fail "symlinks: $(ls -l "$libdir")"
+    # shellcheck disable=SC2016  # ${libdir} is pkg-config's, written as is
     grep -q '^Libs: -L${libdir} -lnetrpc *$' "$libdir/pkgconfig/netrpc.pc" ||
       fail "netrpc.pc of a shared build: $(cat "$libdir/pkgconfig/netrpc.pc")"
     consumer "$WORK/consumer-shared" -DCMAKE_PREFIX_PATH="$prefix"
@@ -200,7 +209,7 @@ case $mode in
     # No -std of our own: the compiler's default (C++17 for g++ 12) must be raised by Cflags.
     # shellcheck disable=SC2086  # the flags are words
     "$CXX" "$app/hello.cc" -o "$WORK/hello-pc" $flags
-    "$WORK/hello-pc" | grep -qx 'Arith.Multiply 6\*7 = 42 (C++ 202002)' || fail "hello printed: $("$WORK/hello-pc")"
+    check_hello "$WORK/hello-pc"
     ;;
 
   *)

@@ -64,7 +64,7 @@ check_hello() {
 check_compile_line() {
   python3 - "$1" "$NETRPC_SRC" <<'PY'
 import json, os, shlex, sys
-commands, src = json.load(open(sys.argv[1])), sys.argv[2]
+commands, src = json.load(open(sys.argv[1])), os.path.realpath(sys.argv[2])
 line = next(c["command"] for c in commands if c["file"].endswith("hello.cc"))
 args = shlex.split(line)
 bad = []
@@ -74,7 +74,8 @@ bad += [f"netrpc's flag {a}" for a in args if a in ("-Werror", "-Wall", "-Wextra
 incs = [a[2:] for a in args if a.startswith("-I")] + \
        [args[i + 1] for i, a in enumerate(args) if a in ("-isystem", "-I") and i + 1 < len(args)]
 for inc in incs:
-    if "layer-include" in inc or os.path.realpath(inc).startswith(os.path.join(src, "src", "")):
+    if "layer-include" in inc or os.path.join(os.path.realpath(inc), "").startswith(
+            os.path.join(src, "src", "")):
         bad.append(f"private include directory {inc}")
 if bad:
     print("hello.cc's compile line:", line)

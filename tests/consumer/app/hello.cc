@@ -29,12 +29,12 @@ int main() {
     return 1;
   }
   auto client = netrpc::Dial("tcp", server.Address());
-  if (!client.ok()) {
-    std::cerr << "dial: " << client.error().message() << '\n';
+  if (!client) {
+    std::cerr << "dial: " << client.error() << '\n';
     return 1;
   }
   int64_t product = 0;
-  if (netrpc::Error err = (*client)->Call("Arith.Multiply", Args{6, 7}, &product)) {
+  if (netrpc::Error err = client->Call("Arith.Multiply", Args{6, 7}, &product)) {
     std::cerr << "call: " << err.message() << '\n';
     return 1;
   }

@@ -10,7 +10,7 @@ namespace {
 
 http::HttpServer& HttpOf(Server& server) {
   auto service = detail::ServerAccess::Http(server).ServiceOr(
-      [&] { return std::make_shared<http::HttpServer>(server); });
+      [&] { return std::make_shared<http::HttpServer>(detail::ServerAccess::State(server)); });
   return static_cast<http::HttpServer&>(*service);  // the only HttpService there is
 }
 

@@ -2,6 +2,7 @@
 // Beast's parser and answered in order through its write queue, keep-alive as the client asks.
 #include "http/http_server.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -25,8 +26,8 @@ namespace {
 using Request = bhttp::request<bhttp::string_body>;
 using Response = bhttp::response<bhttp::string_body>;
 
-Response Text(const Request& req, bhttp::status status, std::string body) {
-  Response res(status, req.version());
+Response Text(unsigned version, bhttp::status status, std::string body) {
+  Response res(status, version);
   res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
   res.set("X-Content-Type-Options", "nosniff");  // as Go's http.Error
   res.body() = std::move(body);
@@ -52,10 +53,29 @@ asio::awaitable<Error> ReadRequest(transport::Stream& stream,
         co_return Error(ErrorCode::kProtocol, "http: " + ec.message());
       }
       if (parser.is_done()) co_return Error{};
+      // Beast takes nothing until a whole line (a head, a chunk size, a trailer) is there: a
+      // line that never ends must not grow the buffer without end.
+      if (n == 0 && buffer.Size() > protocol::kMaxHttpHeadBytes) {
+        *refused = parser.is_header_done() ? bhttp::status::bad_request
+                                           : bhttp::status::request_header_fields_too_large;
+        co_return Error(
+            ErrorCode::kTooLarge,
+            "http: a line over " + std::to_string(protocol::kMaxHttpHeadBytes) + " bytes");
+      }
       if (n > 0 && buffer.Size() > 0) continue;
     }
     if (Error err = co_await stream.ReadMore()) co_return err;
   }
+}
+
+// Flushed waits until everything queued on stream has been written (or the stream closed).
+asio::awaitable<void> Flushed(transport::Stream& stream) {
+  return asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+      [&stream](auto handler) {
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        stream.WhenFlushed([shared] { std::move (*shared)(); });
+      },
+      asio::use_awaitable);
 }
 
 // OnWorkers runs fn on the server's worker pool and resumes the awaiting coroutine on its
@@ -76,12 +96,42 @@ auto OnWorkers(server::WorkerPool& pool, F fn) {
       asio::use_awaitable, std::move(fn));
 }
 
-void Write(transport::Stream& stream, Response& res) {
+bool IsTokenChar(char c) {  // RFC 9110 tchar
+  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
+  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+// SetHandlerHeader copies a handler's header field as Go's Header.Write does: a name that is
+// not a token is dropped, CR and LF in a value become spaces (no header can be injected).
+void SetHandlerHeader(Response& res, const std::string& name, std::string value) {
+  if (name.empty() || !std::all_of(name.begin(), name.end(), IsTokenChar)) return;
+  for (char& c : value) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  res.set(name, value);
+}
+
+// Serialize turns res into bytes; a body where none is allowed (1xx, 204, 304) is dropped, as
+// Go drops it, and HEAD gets the head only.
+std::string Serialize(Response& res, bool head) {
+  unsigned status = res.result_int();
+  if (status < 200 || status == 204 || status == 304) res.body().clear();
+  if (head) {
+    res.content_length(res.body().size());
+    res.body().clear();
+    std::ostringstream os;
+    os << res.base();
+    return os.str();
+  }
   res.prepare_payload();
   std::ostringstream os;
   os << res;
+  return os.str();
+}
+
+void Write(transport::Stream& stream, std::string bytes) {
   stream.WriteWith([&](std::string* out) {
-    out->append(os.str());
+    out->append(bytes);
     return Error{};
   });
 }
@@ -108,12 +158,22 @@ Error HttpServer::Handle(std::string_view pattern, HttpHandler handler, std::str
   return {};
 }
 
-HttpHandler HttpServer::Route(std::string_view path, bool* debug, std::string* redirect) {
+HttpHandler HttpServer::Route(std::string_view path, bool* debug, bool* redirect) {
   std::lock_guard lock(mu_);
-  *debug = !debug_path_.empty() && path == debug_path_;
-  if (*debug) return {};
-  // Go's ServeMux: an exact pattern matches itself; one ending in '/' matches its subtree;
-  // the longest wins. "/tree" with only "/tree/" registered is redirected there.
+  *debug = false;
+  *redirect = false;
+  // Go's ServeMux: "/tree" with "/tree/" registered and "/tree" not is redirected first.
+  std::string with_slash = std::string(path) + "/";
+  if (!path.empty() && path.back() != '/' && path != debug_path_ && !handlers_.contains(path) &&
+      handlers_.contains(with_slash)) {
+    *redirect = true;
+    return {};
+  }
+  if (!debug_path_.empty() && path == debug_path_) {
+    *debug = true;
+    return {};
+  }
+  // An exact pattern matches itself; one ending in '/' matches its subtree; the longest wins.
   const HttpHandler* best = nullptr;
   size_t best_len = 0;
   for (const auto& [pattern, handler] : handlers_) {
@@ -123,23 +183,24 @@ HttpHandler HttpServer::Route(std::string_view path, bool* debug, std::string* r
       best_len = pattern.size();
     }
   }
-  if (best == nullptr && !path.empty()) {
-    if (handlers_.contains(std::string(path) + "/")) *redirect = std::string(path) + "/";
-  }
   return best ? *best : HttpHandler{};
 }
 
-asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Stream& stream,
-                                                                std::string rpc_path) {
+asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(server::HttpConn conn) {
+  transport::Stream& stream = *conn.stream;
   auto keep = stream.shared_from_this();
   std::string remote = stream.RemoteAddress();
   asio::steady_timer deadline(stream.GetStrand());
   for (;;) {
-    // A client that stops halfway through a request, or idles between requests, is cut off.
+    // A client that stops reading answers, stops halfway through a request, or idles between
+    // requests, is cut off.
     deadline.expires_after(kRequestTimeout);
     deadline.async_wait([keep](boost::system::error_code ec) {
       if (!ec) keep->Close();
     });
+    // As Go's server, the next request is read only once the last answer is written: a peer
+    // that pipelines requests and never reads cannot make answers pile up here.
+    co_await Flushed(stream);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(protocol::kMaxHttpHeadBytes);  // the sniffer's limit for the first
     parser.body_limit(kMaxBodyBytes);
@@ -149,42 +210,52 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
     deadline.cancel();
     if (err) {
       if (refused != bhttp::status{}) {
-        Request bad;
-        Response res = Text(bad, refused,
+        Response res = Text(11, refused,
                             std::to_string(static_cast<int>(refused)) + " " +
                                 std::string(bhttp::obsolete_reason(refused)) + "\n");
         res.keep_alive(false);
-        Write(stream, res);
+        Write(stream, Serialize(res, false));
         Log(LogLevel::kWarning, "http: closing connection from ", remote, ": ", err.message());
       }
       co_return Outcome::kClosed;
     }
     Request req = parser.release();
     std::string_view target = req.target();
-    std::string_view path = target.substr(0, target.find('?'));
-    std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
+    size_t question = target.find('?');
+    std::string_view query = question == std::string_view::npos ? "" : target.substr(question + 1);
+    std::string path;  // Go's URL.Path: %-decoded, absolute-form targets reduced to their path
+    if (!protocol::RequestPath(target, req.method() == bhttp::verb::connect, &path)) {
+      Response res = Text(req.version(), bhttp::status::bad_request, "400 Bad Request\n");
+      res.keep_alive(false);
+      Write(stream, Serialize(res, false));
+      co_return Outcome::kClosed;
+    }
 
-    if (path == rpc_path) {
+    if (path == conn.rpc_path) {
       if (req.method() == bhttp::verb::connect) {  // Go's handshake, mid-session too
-        stream.WriteWith([](std::string* out) {
-          out->append(protocol::ConnectedResponse());
-          return Error{};
-        });
+        Write(stream, protocol::ConnectedResponse());
         co_return Outcome::kConnected;
       }
-      Response res = Text(req, bhttp::status::method_not_allowed, "405 must CONNECT\n");
+      Response res = Text(req.version(), bhttp::status::method_not_allowed, "405 must CONNECT\n");
       res.keep_alive(req.keep_alive());
-      Write(stream, res);
+      Write(stream, Serialize(res, req.method() == bhttp::verb::head));
       if (!req.keep_alive()) co_return Outcome::kClosed;
       continue;
     }
 
-    bool debug = false;
-    std::string redirect;
+    bool debug = false, redirect = false;
     HttpHandler handler = Route(path, &debug, &redirect);
     Response res;
-    if (debug) {
-      server::StatsSnapshot stats = detail::ServerAccess::Snapshot(server_);
+    bool keep_alive = req.keep_alive();
+    if (redirect) {  // Go's redirect keeps the query
+      std::string location = path + "/";
+      if (!query.empty()) location.append("?").append(query);
+      res = Text(req.version(), bhttp::status::moved_permanently, "");
+      res.set(bhttp::field::location, location);
+      res.set(bhttp::field::content_type, "text/html; charset=utf-8");
+      res.body() = "<a href=\"" + location + "\">Moved Permanently</a>.\n\n";
+    } else if (debug) {
+      server::StatsSnapshot stats = server::Snapshot(state_);
       res = Response(bhttp::status::ok, req.version());
       if (query.find("format=json") != std::string_view::npos) {
         res.set(bhttp::field::content_type, "application/json");
@@ -197,7 +268,7 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
       HttpRequest request;
       request.method = std::string(req.method_string());
       request.target = std::string(target);
-      request.path = std::string(path);
+      request.path = path;
       request.query = std::string(query);
       for (const auto& field : req) {
         request.header.emplace_back(std::string(field.name_string()), std::string(field.value()));
@@ -205,49 +276,42 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(transport::Strea
       request.body = std::move(req.body());
       request.remote_address = remote;
       HttpResponse answer;
-      // Handlers may block: they run on the worker pool, and the connection waits here.
+      // Handlers may block: they run on the worker pool, and the connection waits here,
+      // counted busy so that the idle sweep leaves it alone.
       bool threw = false;
-      co_await OnWorkers(detail::ServerAccess::Workers(server_), [&] {
+      conn.busy->fetch_add(1);
+      co_await OnWorkers(*state_.workers, [&] {
         try {
           handler(request, &answer);
         } catch (...) {
           threw = true;
         }
       });
+      conn.busy->fetch_sub(1);
+      if (stream.Closed()) co_return Outcome::kClosed;  // shut down meanwhile
       if (threw || answer.status < 100 || answer.status > 999) {
         Log(LogLevel::kWarning, "http: handler for ", request.path,
             threw ? " threw" : " answered status ", threw ? "" : std::to_string(answer.status));
-        res = Text(req, bhttp::status::internal_server_error, "500 internal server error\n");
+        res = Text(req.version(), bhttp::status::internal_server_error,
+                   "500 internal server error\n");
       } else {
         res = Response(static_cast<bhttp::status>(answer.status), req.version());
         res.set(bhttp::field::content_type, "text/plain; charset=utf-8");
-        for (auto& [name, value] : answer.header) res.set(name, value);
+        for (auto& [name, value] : answer.header) {
+          if (beast::iequals(name, "Connection") &&
+              beast::iequals(value, "close")) {  // Go closes after it
+            keep_alive = false;
+            continue;
+          }
+          SetHandlerHeader(res, name, std::move(value));
+        }
         res.body() = std::move(answer.body);
       }
-    } else if (!redirect.empty()) {
-      res = Text(req, bhttp::status::moved_permanently, "");
-      res.set(bhttp::field::location, redirect);
-      res.set(bhttp::field::content_type, "text/html; charset=utf-8");
-      res.body() = "<a href=\"" + redirect + "\">Moved Permanently</a>.\n\n";
     } else {
-      res = Text(req, bhttp::status::not_found, "404 page not found\n");  // Go's NotFound
+      res = Text(req.version(), bhttp::status::not_found, "404 page not found\n");  // Go's
     }
-    if (req.method() == bhttp::verb::head) {
-      res.content_length(res.body().size());
-      res.body().clear();
-    }
-    res.keep_alive(req.keep_alive());
-    bool keep_alive = res.keep_alive();
-    if (req.method() == bhttp::verb::head) {
-      std::ostringstream os;
-      os << res.base();
-      stream.WriteWith([&](std::string* out) {
-        out->append(os.str());
-        return Error{};
-      });
-    } else {
-      Write(stream, res);
-    }
+    res.keep_alive(keep_alive);
+    Write(stream, Serialize(res, req.method() == bhttp::verb::head));
     if (!keep_alive) co_return Outcome::kClosed;
   }
 }

@@ -8,6 +8,7 @@
 
 #include "netrpc/netrpc.h"
 #include "server/http_service.h"
+#include "server/server_access.h"
 
 namespace netrpc::http {
 
@@ -17,22 +18,23 @@ class HttpServer final : public server::HttpService {
   static constexpr std::chrono::seconds kRequestTimeout{60};  // idle keep-alive included
   static constexpr int kRefreshSeconds = 2;                   // the debug page's reload
 
-  // server outlives this (the server holds it).
-  explicit HttpServer(Server& server) : server_(server) {}
+  // state is the server's, which outlives this (the server holds it).
+  explicit HttpServer(server::ServerState state) : state_(state) {}
 
   // SetDebugPath turns the debug page on at path.
   void SetDebugPath(std::string path);
   // Handle adds a handler for a ServeMux pattern; errors as Server::HandleFunc's.
   Error Handle(std::string_view pattern, HttpHandler handler, std::string_view rpc_path);
 
-  boost::asio::awaitable<Outcome> Serve(transport::Stream& stream, std::string rpc_path) override;
+  boost::asio::awaitable<Outcome> Serve(server::HttpConn conn) override;
 
  private:
-  // Route finds what answers path: the debug page (*debug), a handler, or nothing; a
-  // subtree pattern's bare path gets Go's redirect (*redirect).
-  HttpHandler Route(std::string_view path, bool* debug, std::string* redirect);
+  // Route finds what answers path, in Go's ServeMux order: a path whose subtree pattern is
+  // registered but not the path itself is redirected there (*redirect: true); then the debug
+  // page (*debug) or the longest matching pattern's handler; or nothing.
+  HttpHandler Route(std::string_view path, bool* debug, bool* redirect);
 
-  Server& server_;
+  server::ServerState state_;
   std::mutex mu_;  // guards what follows
   std::string debug_path_;
   std::map<std::string, HttpHandler, std::less<>> handlers_;

@@ -101,6 +101,18 @@ bool ParseVersion(std::string_view v, int* major, int* minor) {
   return true;
 }
 
+bool ValidHost(std::string_view host) {  // httpguts.ValidHostHeader
+  for (char c : host) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum && std::string_view("!$%&'()*+,-.:;=[]_~").find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 // RequestPath is URL.Path of Go's url.ParseRequestURI (with "http://" before a CONNECT's
 // host:port, as http.ReadRequest does); false where Go fails to parse.
 bool RequestPath(std::string_view uri, bool connect, std::string* path) {
@@ -168,18 +180,6 @@ bool RequestPath(std::string_view uri, bool connect, std::string* path) {
   }
   return true;
 }
-
-bool ValidHost(std::string_view host) {  // httpguts.ValidHostHeader
-  for (char c : host) {
-    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!$%&'()*+,-.:;=[]_~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
 
 HttpRequest ReadHttpRequest(std::string_view head) {
   HttpRequest req;

@@ -36,6 +36,11 @@ struct HttpRequest {
   std::string refusal;
 };
 
+// RequestPath sets *path to what Go's url.ParseRequestURI gives as URL.Path for a request
+// target: %-decoded, without the query, the path of an absolute-form target
+// ("http://host/x" is "/x"); connect: a CONNECT's "host:port". False where Go fails to parse.
+bool RequestPath(std::string_view uri, bool connect, std::string* path);
+
 // ReadHttpRequest reads a complete request head (ParseHttpHead found its end).
 HttpRequest ReadHttpRequest(std::string_view head);
 

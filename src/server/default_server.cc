@@ -5,6 +5,7 @@
 #include "netrpc/codec.h"
 #include "netrpc/netrpc.h"
 #include "server/server_access.h"
+#include "transport/event_loop.h"
 
 namespace netrpc {
 
@@ -14,6 +15,8 @@ Server* default_server = nullptr;  // made once by DefaultServer, never freed
 
 Server& DefaultServer() {
   static Server* server = [] {
+    // The default loop's own exit hook must run after this server's: made first, it is.
+    transport::DefaultLoop();
     default_server = new Server();
     // Registered after the statics the server uses were made, so it runs before they go:
     // listeners and connections close and the I/O threads stop before exit tears them down.

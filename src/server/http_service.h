@@ -2,6 +2,7 @@
 // The server answers Go's CONNECT itself; any other request goes to the HttpService, if set.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <memory>
 #include <mutex>
@@ -11,6 +12,15 @@
 
 namespace netrpc::server {
 
+// HttpConn is what a connection hands the HttpService.
+struct HttpConn {
+  transport::Stream* stream = nullptr;  // its buffer starts with the first request
+  std::string rpc_path;                 // where Go's CONNECT is answered
+  // busy counts the requests being answered: while it is not zero the connection is not
+  // idle (ServerOptions::idle_timeout) and not closed as done.
+  std::atomic<size_t>* busy = nullptr;
+};
+
 class HttpService {
  public:
   enum class Outcome {
@@ -18,11 +28,10 @@ class HttpService {
     kConnected,  // a CONNECT to the RPC path was answered; the RPC stream follows
   };
   virtual ~HttpService() = default;
-  // Serve answers the requests on stream, whose buffer starts with the first one, until the
-  // peer or an answer ends the connection, or until it answers a CONNECT to rpc_path (with
-  // Go's "200 Connected to Go RPC"). Runs on the stream's strand, as the read coroutine.
-  virtual boost::asio::awaitable<Outcome> Serve(transport::Stream& stream,
-                                                std::string rpc_path) = 0;
+  // Serve answers the requests on conn.stream until the peer or an answer ends the
+  // connection, or until it answers a CONNECT to rpc_path (with Go's "200 Connected to Go
+  // RPC"). Runs on the stream's strand, as the read coroutine.
+  virtual boost::asio::awaitable<Outcome> Serve(HttpConn conn) = 0;
 };
 
 // HttpSettings holds the RPC path and the HttpService, which HandleHTTP may change while

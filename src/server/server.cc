@@ -413,27 +413,33 @@ uint64_t Server::NumCalls(std::string_view service_method) const {
   return m ? m->stats.calls.load(std::memory_order_relaxed) : 0;
 }
 
-namespace detail {
+namespace server {
 
-server::HttpSettings& ServerAccess::Http(Server& server) { return server.impl_->ctx_.http; }
-
-server::StatsSnapshot ServerAccess::Snapshot(const Server& server) {
-  server::StatsSnapshot out;
-  out.services = server.impl_->services_.Snapshot();
-  for (size_t i = 0; i < static_cast<size_t>(server::WireProtocol::kCount); ++i) {
-    auto p = static_cast<server::WireProtocol>(i);
-    const server::ProtocolStats& s = server.impl_->stats_.Of(p);
+StatsSnapshot Snapshot(const ServerState& state) {
+  StatsSnapshot out;
+  out.services = state.services->Snapshot();
+  for (size_t i = 0; i < static_cast<size_t>(WireProtocol::kCount); ++i) {
+    auto p = static_cast<WireProtocol>(i);
+    const ProtocolStats& s = state.stats->Of(p);
     out.protocols.push_back(
-        {std::string(server::WireProtocolName(p)), s.open.load(std::memory_order_relaxed),
+        {std::string(WireProtocolName(p)), s.open.load(std::memory_order_relaxed),
          s.total.load(std::memory_order_relaxed), s.bytes_in.load(std::memory_order_relaxed),
          s.bytes_out.load(std::memory_order_relaxed)});
   }
   return out;
 }
 
-void ServerAccess::CloseNow(Server& server) { server.impl_->CloseNow(); }
+}  // namespace server
 
-server::WorkerPool& ServerAccess::Workers(Server& server) { return *server.impl_->ctx_.workers; }
+namespace detail {
+
+server::HttpSettings& ServerAccess::Http(Server& server) { return server.impl_->ctx_.http; }
+
+server::ServerState ServerAccess::State(Server& server) {
+  return {&server.impl_->services_, &server.impl_->stats_, server.impl_->ctx_.workers};
+}
+
+void ServerAccess::CloseNow(Server& server) { server.impl_->CloseNow(); }
 
 }  // namespace detail
 

@@ -40,12 +40,23 @@ ServerConn::~ServerConn() {
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
   Error err;
-  if (!codec_) {
-    err = co_await ChooseCodec();
-  } else {
-    SetProtocol(WireProtocol::kCodec);  // ServeCodec
+  try {
+    if (!codec_) {
+      err = co_await ChooseCodec();
+    } else {
+      SetProtocol(WireProtocol::kCodec);  // ServeCodec
+    }
+    if (!err) {
+      err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
+    }
+  } catch (const std::exception& e) {
+    // Run is spawned detached, which would swallow this and leave the connection open for
+    // ever: whatever threw (a codec, Beast, a thread that could not start) closes it instead.
+    Log(LogLevel::kWarning, "closing connection from ", stream_->RemoteAddress(),
+        ": internal error: ", e.what());
+    err = Error(ErrorCode::kIo, std::string("internal error: ") + e.what());
+    stream_->Close();
   }
-  if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
   if (err.code() == ErrorCode::kUnexpectedEof) {
     Log(LogLevel::kDebug, "connection from ", stream_->RemoteAddress(), " closed by the peer");
   } else {
@@ -249,7 +260,9 @@ asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) 
       buffer.Consume(buffer.Size());
       buffer.Append(rest);
     }
-    auto outcome = co_await http->Serve(*stream_, std::move(rpc_path));
+    // A named variable: g++ 12 destroyed a braced temporary argument of this co_await twice.
+    server::HttpConn http_conn{stream_.get(), std::move(rpc_path), &in_flight_};
+    auto outcome = co_await http->Serve(std::move(http_conn));
     *connected = outcome == HttpService::Outcome::kConnected;
     co_return *connected ? Error{} : ErrUnexpectedEof;  // an end, not a fault: no log line
   }

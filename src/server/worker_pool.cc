@@ -1,15 +1,20 @@
 // worker_pool.cc: a task queue and the threads that take from it, started on demand and let
-// go when idle. One lock; an idle worker is reserved by the Post that wakes it.
+// go when idle. One lock; a Post wakes the idle worker it reserves, and no other.
 #include "server/worker_pool.h"
 
 #include <algorithm>
+#include <system_error>
+
+#include "types/log.h"
 
 namespace netrpc::server {
 
 WorkerPool::WorkerPool(size_t min, size_t max, std::chrono::milliseconds idle_keep)
     : min_(std::max<size_t>(1, min)), max_(std::max(min_, max)), idle_keep_(idle_keep) {
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   for (size_t i = 0; i < min_; ++i) StartLocked(false);
+  // Until they wait, tasks would find no idle worker and start more threads.
+  changed_.wait(lock, [&] { return idle_.size() == running_; });
 }
 
 WorkerPool::~WorkerPool() { Join(); }
@@ -18,16 +23,17 @@ void WorkerPool::Enqueue(std::unique_ptr<Task> task) {
   std::lock_guard lock(mu_);
   if (stopping_) return;
   queue_.push_back(std::move(task));
-  if (available_ > 0) {  // reserve a free worker for it, so that a second Post does not count it
-    --available_;
-    ++wakeups_;
-    ready_.notify_one();
+  if (!idle_.empty()) {  // the last to go idle: the others may stay idle long enough to leave
+    Waiter* w = idle_.back();
+    idle_.pop_back();
+    w->reserved = true;
+    w->cv.notify_one();
   } else if (running_ < max_) {  // every worker is busy or reserved: one more, for this task
     StartLocked(true);
   }
 }
 
-void WorkerPool::StartLocked(bool reserved) {
+bool WorkerPool::StartLocked(bool reserved) {
   // Threads that left since the last start are joined here, so their handles do not pile up.
   for (auto id : done_) {
     auto it = std::find_if(threads_.begin(), threads_.end(),
@@ -38,12 +44,21 @@ void WorkerPool::StartLocked(bool reserved) {
     }
   }
   done_.clear();
+  try {
+    threads_.emplace_back([this, reserved] { Work(reserved); });
+  } catch (const std::system_error& e) {
+    // Out of threads: the task stays queued, and a busy worker takes it when it is done
+    // (every worker empties the queue before it goes idle).
+    Log(LogLevel::kWarning, "worker pool: cannot start a thread (", running_,
+        " running): ", e.what());
+    return false;
+  }
   ++running_;
-  if (!reserved) ++available_;  // free from the start, before it even waits
-  threads_.emplace_back([this, reserved] { Work(reserved); });
+  return true;
 }
 
 void WorkerPool::Work(bool reserved) {
+  Waiter self;
   std::unique_lock lock(mu_);
   for (;;) {
     if (reserved) {
@@ -56,24 +71,21 @@ void WorkerPool::Work(bool reserved) {
         lock.lock();
       }
       if (stopping_) break;
-      ++available_;
-      reserved = false;
     }
-    bool woken = ready_.wait_for(lock, idle_keep_, [&] { return wakeups_ > 0 || stopping_; });
-    if (woken && wakeups_ > 0) {  // a Post reserved a worker (and took it off available_)
-      --wakeups_;
-      reserved = true;
-      continue;
-    }
-    if (stopping_ || running_ > min_) {  // stopping: run what is left; idle: leave
-      --available_;
-      if (!stopping_) break;
-      reserved = true;
-    }
+    self.reserved = false;
+    idle_.push_back(&self);
+    changed_.notify_all();
+    self.cv.wait_for(lock, idle_keep_, [&] { return self.reserved || stopping_; });
+    reserved = true;
+    if (self.reserved) continue;  // Enqueue took it off idle_
+    idle_.erase(std::find(idle_.begin(), idle_.end(), &self));
+    if (!stopping_ && running_ > min_) break;  // idle too long, and more than the minimum
+    // Stopping: run what is left, then leave. Below the minimum: wait again.
+    reserved = stopping_;
   }
   --running_;
   done_.push_back(std::this_thread::get_id());
-  all_done_.notify_all();
+  changed_.notify_all();
 }
 
 void WorkerPool::Join() {
@@ -81,8 +93,8 @@ void WorkerPool::Join() {
   {
     std::unique_lock lock(mu_);
     stopping_ = true;
-    ready_.notify_all();
-    all_done_.wait(lock, [&] { return running_ == 0; });
+    for (Waiter* w : idle_) w->cv.notify_one();
+    changed_.wait(lock, [&] { return running_ == 0; });
     threads = std::move(threads_);
     threads_.clear();
     done_.clear();
@@ -97,7 +109,7 @@ size_t WorkerPool::Threads() const {
 
 size_t WorkerPool::Busy() const {
   std::lock_guard lock(mu_);
-  return running_ - available_;
+  return running_ - idle_.size();
 }
 
 }  // namespace netrpc::server

@@ -307,4 +307,92 @@ TEST(Handlers, RefusedInputClosesOnlyThatConnection) {
   EXPECT_EQ(Get(s.Address(), "/ok").body(), "ok");
 }
 
+// What a reviewer's attacks found (each once broke the server).
+TEST(Review, PipelinedRequestsAreAnsweredInOrder) {
+  testsvc::TestServer s;
+  ASSERT_FALSE(s.server().HandleFunc(
+      "/n",
+      [](const netrpc::HttpRequest& req, netrpc::HttpResponse* res) { res->body = req.query; }));
+  HttpConn conn(s.Address());
+  std::string burst;
+  for (int i = 0; i < 50; ++i) {
+    burst += "GET /n?" + std::to_string(i) + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  }
+  asio::write(conn.socket(), asio::buffer(burst));
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(conn.Read().body(), std::to_string(i));
+}
+
+TEST(Review, AChunkLineThatNeverEndsIsRefused) {
+  testsvc::TestServer s;
+  ASSERT_FALSE(s.server().HandleFunc(
+      "/ok", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) { res->body = "ok"; }));
+  HttpConn conn(s.Address());
+  std::string bad = "POST /ok HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1;ext=" +
+                    std::string(64 * 1024, 'a');
+  asio::write(conn.socket(), asio::buffer(bad));
+  EXPECT_EQ(conn.Read().result_int(), 400);
+  EXPECT_EQ(Get(s.Address(), "/ok").body(), "ok");
+}
+
+TEST(Review, HandlerAnswersAreWrittenAsGoWritesThem) {
+  testsvc::TestServer s;
+  ASSERT_FALSE(
+      s.server().HandleFunc("/inject", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+        res->header.emplace_back("X-Echo", "a\r\nSet-Cookie: evil=1");
+        res->header.emplace_back("Bad Name", "dropped");
+        res->body = "ok";
+      }));
+  ASSERT_FALSE(
+      s.server().HandleFunc("/empty", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+        res->status = 204;
+        res->body = "a body a 204 may not have";
+      }));
+  ASSERT_FALSE(
+      s.server().HandleFunc("/bye", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+        res->header.emplace_back("Connection", "close");
+        res->body = "bye";
+      }));
+  HttpConn conn(s.Address());
+  auto res = conn.Send(bhttp::verb::get, "/inject");
+  EXPECT_EQ(res["X-Echo"], "a  Set-Cookie: evil=1");
+  EXPECT_EQ(res.count(bhttp::field::set_cookie), 0u);
+  EXPECT_EQ(res.count("Bad Name"), 0u);
+  res = conn.Send(bhttp::verb::get, "/empty");  // Go drops the body, keeps the connection
+  EXPECT_EQ(res.result_int(), 204);
+  EXPECT_EQ(res.body(), "");
+  res = conn.Send(bhttp::verb::get, "/bye");
+  EXPECT_EQ(res.body(), "bye");
+  EXPECT_FALSE(res.keep_alive());
+  boost::system::error_code ec;
+  char byte;
+  conn.socket().read_some(asio::buffer(&byte, 1), ec);  // the server closed after it
+  EXPECT_EQ(ec, asio::error::eof);
+}
+
+TEST(Review, RoutingAsGoServeMux) {
+  testsvc::TestServer s;
+  s.server().HandleHTTP();
+  auto answer = [](std::string text) {
+    return [text](const netrpc::HttpRequest&, netrpc::HttpResponse* res) { res->body = text; };
+  };
+  ASSERT_FALSE(s.server().HandleFunc("/", answer("root")));
+  ASSERT_FALSE(s.server().HandleFunc("/tree/", answer("tree")));
+  auto moved = Get(s.Address(), "/tree?q=1");  // Go: the subtree's redirect before "/"
+  EXPECT_EQ(moved.result_int(), 301);
+  EXPECT_EQ(moved[bhttp::field::location], "/tree/?q=1");
+  EXPECT_EQ(Get(s.Address(), "/elsewhere").body(), "root");
+  EXPECT_EQ(Get(s.Address(), "/debug/%72pc").result_int(), 200);          // %-decoded, as Go
+  EXPECT_EQ(Get(s.Address(), "http://127.0.0.1/tree/x").body(), "tree");  // absolute form
+}
+
+TEST(Review, AnIdleTimeoutSparesAConnectionWhoseHandlerRuns) {
+  testsvc::TestServer s({.idle_timeout = 200ms});
+  ASSERT_FALSE(
+      s.server().HandleFunc("/slow", [](const netrpc::HttpRequest&, netrpc::HttpResponse* res) {
+        std::this_thread::sleep_for(700ms);
+        res->body = "done";
+      }));
+  EXPECT_EQ(Get(s.Address(), "/slow").body(), "done");
+}
+
 }  // namespace

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "server/stats.h"
 #include "test_service.h"
 
 namespace {
@@ -152,6 +153,37 @@ TEST(WorkerPool, NoCallWaitsBehindBlockedHandlers) {
     ASSERT_FALSE(calls[i]->Wait());
     EXPECT_EQ(replies[i], i);
   }
+}
+
+// Under a light steady load after a burst, the workers beyond the minimum leave: the one woken
+// is the last to have gone idle, so the others stay idle long enough.
+TEST(WorkerPool, ShrinksUnderALightSteadyLoad) {
+  netrpc::server::WorkerPool pool(2, 64, 200ms);
+  Gate gate;
+  for (int i = 0; i < 20; ++i) pool.Post([&] { gate.Wait(); });
+  ASSERT_TRUE(gate.AwaitWaiting(20));
+  gate.Open();
+  std::atomic<int> done{0};
+  for (int i = 0; i < 75; ++i) {  // 1.5 s of one quick task every 20 ms
+    pool.Post([&] { ++done; });
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(EventuallyEq([&] { return static_cast<size_t>(done.load()); }, 75));
+  EXPECT_LE(pool.Threads(), 3u);
+}
+
+TEST(LatencyHistogram, NearestRankQuantiles) {
+  netrpc::server::LatencyHistogram h;
+  EXPECT_EQ(h.Quantile(0.5), 0);
+  h.Record(1'000'000);    // 1 ms
+  h.Record(300'000'000);  // 300 ms
+  EXPECT_GE(h.Quantile(0.5), 1'000'000);
+  EXPECT_LE(h.Quantile(0.5), 1'125'000);
+  EXPECT_GE(h.Quantile(0.99), 300'000'000);
+  EXPECT_LE(h.Quantile(0.99), 337'500'000);
+  h.Record(int64_t{100} * 1'000'000'000);  // 100 s: within range now
+  EXPECT_GE(h.Quantile(1.0), int64_t{100} * 1'000'000'000);
+  EXPECT_LE(h.Quantile(1.0), int64_t{113} * 1'000'000'000);
 }
 
 }  // namespace

@@ -96,12 +96,12 @@ enum class FailMode : uint8_t {
 struct XClientOptions {
   SelectMode select = SelectMode::kRandom;
   FailMode fail = FailMode::kFailfast;
-  int retries = 2;                            // kFailover, kFailtry: attempts after the first
+  int retries = 2;                              // kFailover, kFailtry: attempts after the first
   std::chrono::milliseconds retry_backoff{10};  // kFailtry: before the first retry
   std::chrono::milliseconds backup_delay{20};   // kFailbackup
   // Methods ("Service.Method") that may run twice without harm; kFailover and kFailtry
   // retry them after any error but a handler's.
-  std::vector<std::string> idempotent_methods;
+  std::vector<std::string> idempotent_methods{};
   // Connections per endpoint, each a multiplexed Client, dialed as calls need them and reused
   // in turn; a dead one is dropped and dialed again.
   size_t connections_per_endpoint = 1;
@@ -111,13 +111,13 @@ struct XClientOptions {
   // dial is used for every endpoint. Unset protocol: kNative for tcp@ and unix@; http@ always
   // speaks GeeRPC's Option with gob (or kJson if asked). loop: if unset, the XClient runs one
   // EventLoop thread of its own for all its connections.
-  DialOptions dial;
+  DialOptions dial{};
 };
 
 struct XCallOptions {
   // timeout bounds the whole call, every retry, backoff, backup and dial included (0: none).
   std::chrono::milliseconds timeout{0};
-  std::string hash_key;  // SelectMode::kConsistentHash: calls with one key go to one endpoint
+  std::string hash_key{};  // SelectMode::kConsistentHash: calls with one key go to one endpoint
 };
 
 // EndpointError is one endpoint's outcome in a Broadcast or Fork.
@@ -168,8 +168,8 @@ class XClient {
   template <class Args, class Reply>
   Error Broadcast(std::string_view service_method, const Args& args, Reply* reply,
                   XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
-    return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply),
-                  options, outcomes);
+    return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
+                  outcomes);
   }
   // Fork calls every endpoint at once (rpcx's Fork); the first success's reply wins and the
   // other calls are canceled. The error, when every endpoint failed, names each.

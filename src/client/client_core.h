@@ -11,8 +11,8 @@
 #include "client/call_state.h"
 #include "client/pending_calls.h"
 #include "codec/codec.h"
-#include "protocol/http_connect.h"
 #include "netrpc/netrpc.h"
+#include "protocol/http_connect.h"
 #include "transport/connection.h"
 #include "transport/event_loop.h"
 #include "transport/read_loop.h"
@@ -33,8 +33,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   // AsyncConnect is Connect for a coroutine, on any executor (AsyncDial).
   boost::asio::awaitable<Error> AsyncConnect(std::string network, std::string address);
   // connected is the answer the handshake wants: Go's, or GeeRPC's for its CONNECT path.
-  Error Connect(std::string_view network, std::string_view address,
-                std::string_view http_path = {},
+  Error Connect(std::string_view network, std::string_view address, std::string_view http_path = {},
                 std::string_view connected = protocol::kConnected);
   Error Adopt(int fd);
   // Run takes a connection made elsewhere (NewClient), with a codec of the caller's or, if

@@ -35,9 +35,9 @@ class Balancer {
   SelectMode mode_;
   size_t size_ = 0;
   std::mt19937_64 random_{std::random_device{}()};
-  uint64_t next_ = 0;                        // kRoundRobin, kLeastOutstanding's tie-break
-  std::vector<int64_t> weight_;              // kWeightedRoundRobin
-  std::vector<int64_t> current_;             // its running current weights
+  uint64_t next_ = 0;                              // kRoundRobin, kLeastOutstanding's tie-break
+  std::vector<int64_t> weight_;                    // kWeightedRoundRobin
+  std::vector<int64_t> current_;                   // its running current weights
   std::vector<std::pair<uint64_t, size_t>> ring_;  // kConsistentHash: point, endpoint
 };
 

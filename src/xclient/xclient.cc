@@ -81,6 +81,9 @@ bool Retryable(const Error& err, bool idempotent) {
   }
 }
 
+const Error kOnLoop(ErrorCode::kUsage,
+                    "netrpc: an XClient call on its EventLoop's thread would deadlock");
+
 Error TimedOut(int attempts, const Error& last) {
   std::string text = "rpc: call timeout (xclient: deadline passed after " +
                      std::to_string(attempts) + " attempt" + (attempts == 1 ? "" : "s");
@@ -181,8 +184,8 @@ Error XClientCore::Refresh() {
   auto list = discovery_.Endpoints();
   if (!list.ok()) {
     if (listed_) {  // keep serving the last good list
-      Log(LogLevel::kWarning, "xclient: discovery failed, keeping the last list: ",
-          list.error().message());
+      Log(LogLevel::kWarning,
+          "xclient: discovery failed, keeping the last list: ", list.error().message());
       return {};
     }
     return Error(list.error().code(), "xclient: discovery: " + list.error().message());
@@ -280,16 +283,16 @@ Result<std::shared_ptr<ClientCore>> XClientCore::Acquire(const std::shared_ptr<E
   dial = WithProtocol(dial, dial.gee_option ? Protocol::kGob : Protocol::kNative);
   auto core = std::make_shared<ClientCore>(dial);
   dials_.fetch_add(1);
-  Error err = e->where.gee_http
-                  ? core->Connect(e->where.network, e->where.address, protocol::kGeeRpcPath,
-                                  protocol::kGeeConnected)
-                  : core->Connect(e->where.network, e->where.address);
+  Error err = e->where.gee_http ? core->Connect(e->where.network, e->where.address,
+                                                protocol::kGeeRpcPath, protocol::kGeeConnected)
+                                : core->Connect(e->where.network, e->where.address);
   if (err) {
     core->Shutdown();
     std::lock_guard lock(mu_);
     e->set_aside_until = Clock::now() + options_.set_aside;
     if (err.code() == ErrorCode::kUsage) return err;  // on the loop's thread
-    return Error(ErrorCode::kConnect, "xclient: dial " + e->endpoint.address + ": " + err.message());
+    return Error(ErrorCode::kConnect,
+                 "xclient: dial " + e->endpoint.address + ": " + err.message());
   }
   std::lock_guard lock(mu_);
   if (closed_) {
@@ -328,9 +331,10 @@ Attempt XClientCore::Start(const std::shared_ptr<EndpointState>& e, std::string_
 
 Error XClientCore::Invoke(std::string_view method, ConstValue args, ReplyMaker reply,
                           const XCallOptions& options) {
-  auto deadline = options.timeout.count() > 0 ? Clock::now() + options.timeout
-                                              : Clock::time_point::max();
+  auto deadline =
+      options.timeout.count() > 0 ? Clock::now() + options.timeout : Clock::time_point::max();
   if (Error err = Refresh()) return err;
+  if (LoopAccess::Of(*loop_).InLoopThread()) return kOnLoop;
   auto waker = std::make_shared<Waker>();
   std::vector<EndpointState*> tried;
   auto e = Select(options.hash_key, tried);
@@ -392,7 +396,13 @@ Error XClientCore::Invoke(std::string_view method, ConstValue args, ReplyMaker r
     std::shared_ptr<void> slot = attempt == 0 ? nullptr : reply.make();
     Value target = slot ? SlotValue(reply, slot) : Value{reply.type, reply.user};
     Attempt a = Start(e, method, args, target, slot, deadline, waker);
-    last = a.call ? a.call->Wait() : a.unsent;
+    {
+      // The waker's count, not Call::Wait: the done callback has then lowered the
+      // endpoint's outstanding count too, which draining and kLeastOutstanding read.
+      std::unique_lock lock(waker->mu);
+      waker->cv.wait(lock, [&] { return waker->events > static_cast<uint64_t>(attempt); });
+    }
+    last = a.Outcome();
     if (!last) {
       if (slot) reply.commit(slot.get(), reply.user);
       return {};
@@ -421,8 +431,8 @@ Error XClientCore::Invoke(std::string_view method, ConstValue args, ReplyMaker r
 
 Error XClientCore::Spread(bool fork, std::string_view method, ConstValue args, ReplyMaker reply,
                           const XCallOptions& options, std::vector<EndpointError>* outcomes) {
-  auto deadline = options.timeout.count() > 0 ? Clock::now() + options.timeout
-                                              : Clock::time_point::max();
+  auto deadline =
+      options.timeout.count() > 0 ? Clock::now() + options.timeout : Clock::time_point::max();
   if (Error err = Refresh()) return err;
   std::vector<std::shared_ptr<EndpointState>> all;
   {
@@ -430,6 +440,7 @@ Error XClientCore::Spread(bool fork, std::string_view method, ConstValue args, R
     all = endpoints_;
   }
   if (all.empty()) return Error(ErrorCode::kUsage, "xclient: no endpoints in discovery");
+  if (LoopAccess::Of(*loop_).InLoopThread()) return kOnLoop;
   auto waker = std::make_shared<Waker>();
   std::vector<Attempt> attempts;
   for (auto& e : all) {

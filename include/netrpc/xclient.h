@@ -45,8 +45,9 @@ Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
 
 // Discovery is where an XClient learns its servers (GeeRPC's and rpcx's Discovery). Endpoints
 // is a snapshot; Version changes whenever the snapshot does, and is how an XClient notices a
-// change (it reads it, one atomic load, at the start of every call). Implementations must be
-// safe to use from any thread.
+// change (it reads it, one atomic load, at the start of every call, and then Endpoints under
+// its lock, so Endpoints should answer from memory). Implementations must be safe to use from
+// any thread.
 class Discovery {
  public:
   virtual ~Discovery() = default;

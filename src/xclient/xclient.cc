@@ -214,7 +214,10 @@ Error XClientCore::Refresh() {
         state->where = std::move(*where);
       }
     }
-    state->endpoint = endpoint;
+    // The address never changes (callers read it unlocked); the rest may.
+    if (state->endpoint.address.empty()) state->endpoint.address = endpoint.address;
+    state->endpoint.weight = endpoint.weight;
+    state->endpoint.metadata = endpoint.metadata;
     next.push_back(std::move(state));
   }
   for (auto& e : endpoints_) {

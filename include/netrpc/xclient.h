@@ -118,7 +118,9 @@ struct XClientOptions {
 struct XCallOptions {
   // timeout bounds the whole call, every retry, backoff, backup and dial included (0: none).
   std::chrono::milliseconds timeout{0};
-  std::string hash_key{};  // SelectMode::kConsistentHash: calls with one key go to one endpoint
+  // hash_key is for SelectMode::kConsistentHash: calls with one key go to one endpoint (an
+  // empty key is a key like any other).
+  std::string hash_key{};
 };
 
 // EndpointError is one endpoint's outcome in a Broadcast or Fork.

@@ -19,8 +19,8 @@ struct HttpAnswer {
 };
 
 // HttpRequest sends method to url ("http://host:port/path"; only http) with the extra
-// header fields and reads the answer's head and up to 64 KiB of body. Errors: kUsage for a
-// bad url, kConnect when unreachable, kTimeout past timeout, kProtocol for a bad answer.
+// header fields and reads the answer's head (up to 1 MiB) and up to 64 KiB of body. Errors: kUsage
+// for a bad url, kConnect when unreachable, kTimeout past timeout, kProtocol for a bad answer.
 Result<HttpAnswer> HttpRequest(std::string_view method, std::string_view url,
                                const std::vector<std::pair<std::string, std::string>>& header,
                                std::chrono::milliseconds timeout);

@@ -4,6 +4,7 @@
 #include <netrpc/netrpc.h>
 #include <netrpc/registry.h>
 #include <netrpc/xclient.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -168,13 +169,21 @@ TEST(RegistryDiscovery, MalformedAddressesAreSkippedAndReported) {
 // RunGo builds tests/interop/go/NAME offline in GOPATH mode and runs it with args; returns
 // what it printed (and its exit status in *status).
 std::string RunGo(const std::string& name, const std::string& args, int* status) {
-  std::string file = __FILE__;  // tests/xclient/registry_test.cc, as the compiler was given it
+  // __FILE__ is as the compiler was given it: absolute, or (with CCACHE_BASEDIR) relative to
+  // the build directory, which is where the test binary is.
+  std::string file = __FILE__;
+  if (file.front() != '/') {
+    char exe[4096] = {};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    std::string self(exe, n > 0 ? n : 0);
+    file = self.substr(0, self.rfind('/') + 1) + file;
+  }
   std::string dir = file.substr(0, file.rfind('/')) + "/../interop/go/" + name;
   char tmp[] = "/tmp/netrpc-go-XXXXXX";
   if (mkdtemp(tmp) == nullptr) return "mkdtemp failed";
   std::string bin = std::string(tmp) + "/" + name;
   std::string cmd = "cd '" + dir +
-                    "' && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache "
+                    "' 2>&1 && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache "
                     "HOME=/tmp GOPROXY=off go build -o '" +
                     bin + "' . 2>&1 && timeout 30 '" + bin + "' " + args + " 2>&1";
   std::string out;

@@ -48,8 +48,9 @@ class Registry {
 };
 
 // RegistryDiscovery polls a registry (GeeRPC's GeeRegistryDiscovery: every 10 s by default)
-// on a thread of its own. url is "http://host:port/path". Until a first answer, Endpoints
-// returns the error; afterwards an unreachable registry leaves the last list in place.
+// on a thread of its own; the constructor polls once before it returns (each request waits
+// at most 3 s). url is "http://host:port/path". Until a first answer, Endpoints returns the
+// error; afterwards an unreachable registry leaves the last list in place.
 // Addresses in the answer that are not proto@addr are skipped, and Refresh reports them.
 class RegistryDiscovery final : public Discovery {
  public:

@@ -18,8 +18,9 @@ BELOW = {
     "server": ["transport"],
     "client": ["transport"],
     "http": ["server"],
+    "xclient": ["client"],
 }
-ORDER = "types < codec < protocol < transport < server < http; transport < client"
+ORDER = "types < codec < protocol < transport < server < http; transport < client < xclient"
 
 def sees(layer):  # the layer itself and everything below it
     out = {layer}

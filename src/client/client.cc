@@ -29,7 +29,8 @@ namespace {
 
 // HttpConnect makes Go's DialHTTP handshake on a new connection and gives back whatever
 // followed the answer's head, for the RPC stream to read first.
-asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view path) {
+asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view path,
+                                   std::string_view connected) {
   std::string request = protocol::ConnectRequest(path);
   asio::const_buffer out(request.data(), request.size());
   auto [werr, wn] = co_await c.AsyncWrite(std::span(&out, 1), asio::as_tuple(asio::use_awaitable));
@@ -44,7 +45,7 @@ asio::awaitable<Error> HttpConnect(transport::Connection& c, std::string_view pa
       if (head.method != "HTTP/1.0" && head.method != "HTTP/1.1") {
         co_return Error(ErrorCode::kProtocol, "malformed HTTP response: " + head.first_line);
       }
-      if (head.target != protocol::kConnected) {
+      if (head.target != connected) {
         co_return Error(ErrorCode::kProtocol, "unexpected HTTP response: " + head.target);
       }
       c.Unread(std::string_view(in).substr(r.consumed));
@@ -109,7 +110,7 @@ void ClientCore::Shutdown() {
 }
 
 asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::DialConnection(
-    std::string network, std::string address, std::string http_path) {
+    std::string network, std::string address, std::string http_path, std::string connected) {
   using namespace asio::experimental::awaitable_operators;
   auto ex = loop_->Context().get_executor();  // the connection lives on the client's loop
   auto timeout = options_.connect_timeout;
@@ -122,7 +123,7 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   }
   // The handshake shares the connect timeout, as Go's DialHTTP shares its dialer's.
   asio::steady_timer timer(ex, start + timeout);
-  auto h = co_await (HttpConnect(**c, http_path) ||
+  auto h = co_await (HttpConnect(**c, http_path, connected) ||
                      timer.async_wait(asio::as_tuple(asio::use_awaitable)));
   std::string prefix = "dial-http " + network + " " + address + ": ";
   if (h.index() == 1) co_return Error(ErrorCode::kConnect, prefix + "i/o timeout");
@@ -145,13 +146,13 @@ asio::awaitable<Error> ClientCore::SendGeeOption(transport::Connection& c) {
 }
 
 Error ClientCore::Connect(std::string_view network, std::string_view address,
-                          std::string_view http_path) {
+                          std::string_view http_path, std::string_view connected) {
   if (loop_->InLoopThread()) {
     return Error(ErrorCode::kUsage, "netrpc: Dial on its EventLoop's thread would deadlock");
   }
   auto connection = asio::co_spawn(loop_->Context(),
                                    DialConnection(std::string(network), std::string(address),
-                                                  std::string(http_path)),
+                                                  std::string(http_path), std::string(connected)),
                                    asio::use_future)
                         .get();
   if (!connection.ok()) return connection.error();
@@ -424,6 +425,11 @@ Error ClientCore::Close() {
   for (auto& c : calls) Complete(*c, ErrShutdown);
   if (stream_) stream_->Close();
   return {};
+}
+
+bool ClientCore::Alive() {
+  std::lock_guard lock(mu_);
+  return !closing_ && !shutdown_;
 }
 
 size_t ClientCore::PendingCount() {

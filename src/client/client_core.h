@@ -12,6 +12,7 @@
 #include "client/pending_calls.h"
 #include "codec/codec.h"
 #include "netrpc/netrpc.h"
+#include "protocol/http_connect.h"
 #include "transport/connection.h"
 #include "transport/event_loop.h"
 #include "transport/read_loop.h"
@@ -31,8 +32,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   // Connect dials address; a non-empty http_path first makes Go's HTTP CONNECT handshake.
   // AsyncConnect is Connect for a coroutine, on any executor (AsyncDial).
   boost::asio::awaitable<Error> AsyncConnect(std::string network, std::string address);
-  Error Connect(std::string_view network, std::string_view address,
-                std::string_view http_path = {});
+  // connected is the answer the handshake wants: Go's, or GeeRPC's for its CONNECT path.
+  Error Connect(std::string_view network, std::string_view address, std::string_view http_path = {},
+                std::string_view connected = protocol::kConnected);
   Error Adopt(int fd);
   // Run takes a connection made elsewhere (NewClient), with a codec of the caller's or, if
   // null, the one options.protocol names.
@@ -46,6 +48,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   void Cancel(uint64_t seq);
   Error Close();
   size_t PendingCount();
+  // Alive is false once the connection is gone or closed: every later call fails unsent.
+  bool Alive();
   // InLoopThread is true where blocking would deadlock: on the client's loop, or on the
   // default loop when the connection is a caller's Conn, whose replies arrive there.
   bool InLoopThread() const {
@@ -62,7 +66,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   // DialConnection connects on the client's loop, with Go's HTTP CONNECT if http_path is set
   // and then GeeRPC's Option if the options ask for it.
   boost::asio::awaitable<Result<std::shared_ptr<transport::Connection>>> DialConnection(
-      std::string network, std::string address, std::string http_path);
+      std::string network, std::string address, std::string http_path,
+      std::string connected = std::string(protocol::kConnected));
   boost::asio::awaitable<Error> SendGeeOption(transport::Connection& c);
   Error Begin(std::shared_ptr<transport::Connection> connection,
               std::unique_ptr<ClientCodec> codec);

@@ -303,6 +303,7 @@ std::string ConnectRequest(std::string_view path) {
 }
 
 std::string ConnectedResponse() { return "HTTP/1.0 " + std::string(kConnected) + "\n\n"; }
+std::string GeeConnectedResponse() { return "HTTP/1.0 " + std::string(kGeeConnected) + "\n\n"; }
 
 std::string HttpErrorResponse(const HttpRequest& request, int status, std::string_view reason,
                               std::string_view body) {

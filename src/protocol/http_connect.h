@@ -11,6 +11,12 @@ namespace netrpc::protocol {
 
 inline constexpr std::string_view kDefaultRpcPath = "/_goRPC_";
 inline constexpr std::string_view kConnected = "200 Connected to Go RPC";
+// GeeRPC's (geektutu/7days-golang gee-rpc, day 5 on): its client CONNECTs to "/_geeprc_" (so
+// spelled in GeeRPC's source) and wants "HTTP/1.0 200 Connected to Gee RPC", then sends its
+// JSON Option. kGeeRpcPathAlt is the spelling of GeeRPC's registry path, which forks use too.
+inline constexpr std::string_view kGeeRpcPath = "/_geeprc_";
+inline constexpr std::string_view kGeeRpcPathAlt = "/_geerpc_";
+inline constexpr std::string_view kGeeConnected = "200 Connected to Gee RPC";
 inline constexpr size_t kMaxHttpHeadBytes = 16 * 1024;
 
 struct HttpHead {
@@ -51,6 +57,7 @@ std::string WithCrlf(std::string_view head);
 // The bytes each side writes.
 std::string ConnectRequest(std::string_view path);  // Go's DialHTTPPath
 std::string ConnectedResponse();                    // Go's ServeHTTP on success
+std::string GeeConnectedResponse();                 // GeeRPC's ServeHTTP on success
 // HttpErrorResponse answers a request as Go's handlers do (HTTP/1.0 to HTTP/1.0), then netrpc
 // closes the connection (Go keeps an HTTP/1.1 one open for the next request). Go's
 // http.NotFound adds "X-Content-Type-Options: nosniff"; rpc's 405 does not.

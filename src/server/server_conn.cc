@@ -252,6 +252,17 @@ asio::awaitable<Error> ServerConn::ServeHttp(size_t head_size, bool* connected) 
     *connected = true;
     co_return Error{};
   }
+  if (request.refusal.empty() && request.method == "CONNECT" &&
+      (request.path == protocol::kGeeRpcPath || request.path == protocol::kGeeRpcPathAlt)) {
+    // GeeRPC's DialHTTP (XDial's http@): its answer, then its Option starts the stream.
+    buffer.Consume(head_size);
+    stream_->WriteWith([&](std::string* out) {
+      out->append(protocol::GeeConnectedResponse());
+      return Error{};
+    });
+    *connected = true;
+    co_return Error{};
+  }
   auto http = request.refusal.empty() ? ctx_.http.Service() : nullptr;
   if (http) {  // HandleHTTP or a user's handlers: http/ answers, with Beast
     SetProtocol(WireProtocol::kHttp);

@@ -1,12 +1,14 @@
 // go_dial_cases.cc: netrpc's client against real Go servers, for what a dial function speaks:
 // GeeRPC's Option to a GeeRPC-style Go server (go/geerpc), DialHTTP's default to Go's
-// rpc.HandleHTTP, and the error a native client gets from a Go server.
+// rpc.HandleHTTP, the error a native client gets from a Go server, and XClient's http@ to
+// GeeRPC's HTTP transport (go/geerpc's second port).
 //
-//	go_dial_cases --geerpc ADDR --gob ADDR --http ADDR
+//	go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --http ADDR
 //
 // It prints `PASS name` or `FAIL name: why` per case, then `N passed, M failed`; exit 1 on
 // failure. Each case dials its own connection.
 #include <netrpc/netrpc.h>
+#include <netrpc/xclient.h>
 
 #include <cstdio>
 #include <functional>
@@ -17,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string geerpc_addr, gob_addr, http_addr;
+std::string geerpc_addr, geehttp_addr, gob_addr, http_addr;
 
 // Check returns "" when got == want, else what differed.
 template <class T>
@@ -128,6 +130,17 @@ std::vector<Case> Cases() {
          if (!c.ok()) return "dial: " + c.error().message();
          return Upper(**c);
        }},
+      {"xclient-http-at-to-geerpc",
+       [] {
+         netrpc::StaticDiscovery d;
+         if (netrpc::Error err = d.Update({"http@" + geehttp_addr})) return err.message();
+         netrpc::XClient xc(d);
+         std::string out;
+         if (netrpc::Error err = xc.Call("Interop.Upper", std::string("geerpc"), &out)) {
+           return "Upper: " + err.message();
+         }
+         return out == "GEERPC" ? std::string() : "Upper gave \"" + out + "\"";
+       }},
   };
 }
 
@@ -137,11 +150,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--geerpc") geerpc_addr = argv[i + 1];
+    if (flag == "--geehttp") geehttp_addr = argv[i + 1];
     if (flag == "--gob") gob_addr = argv[i + 1];
     if (flag == "--http") http_addr = argv[i + 1];
   }
-  if (geerpc_addr.empty() || gob_addr.empty() || http_addr.empty()) {
-    std::fprintf(stderr, "usage: go_dial_cases --geerpc ADDR --gob ADDR --http ADDR\n");
+  if (geerpc_addr.empty() || geehttp_addr.empty() || gob_addr.empty() || http_addr.empty()) {
+    std::fprintf(stderr,
+                 "usage: go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --http ADDR\n");
     return 2;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a case that hangs shows the ones before it

@@ -200,7 +200,7 @@ case $mode in
     ;;
 
   geerpc-go-client)
-    run_client "11 passed, 0 failed" "$bin/geerpc" -client "$(netrpc_addr)"
+    run_client "12 passed, 0 failed" "$bin/geerpc" -client "$(netrpc_addr)"
     ;;
 
   netrpc-client-to-go-dial-cases)
@@ -217,8 +217,9 @@ case $mode in
       { cat "$ref_out"; fail "the Go server printed no 'gob=ADDR http=ADDR' line within 10 s"; }
     field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
     echo "Go servers: $gee_line $ref_line"
-    run_client "8 passed, 0 failed" "$INTEROP_GO_DIAL_CASES" --geerpc "$(field geerpc "$gee_line")" \
-      --gob "$(field gob "$ref_line")" --http "$(field http "$ref_line")"
+    run_client "9 passed, 0 failed" "$INTEROP_GO_DIAL_CASES" --geerpc "$(field geerpc "$gee_line")" \
+      --geehttp "$(field geehttp "$gee_line")" --gob "$(field gob "$ref_line")" \
+      --http "$(field http "$ref_line")"
     ;;
 
   *)

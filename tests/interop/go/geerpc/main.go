@@ -2,8 +2,9 @@
 // MagicNumber, CodecType, ConnectTimeout and HandleTimeout, then a gob stream of (Header, body)
 // pairs), written from GeeRPC's documented behaviour with the standard library only.
 //
-//	geerpc -serve 127.0.0.1:0   serve Interop.Upper and Interop.Sleep as GeeRPC's server does;
-//	                            prints `geerpc=ADDR` once listening
+//	geerpc -serve 127.0.0.1:0   serve Interop.Upper and Interop.Sleep as GeeRPC's server does,
+//	                            and on a second port GeeRPC's HTTP transport (day 5: CONNECT
+//	                            /_geeprc_); prints `geerpc=ADDR geehttp=ADDR` once listening
 //	geerpc -client ADDR         run the Option cases against a server (netrpc's), print
 //	                            `PASS name` or `FAIL name: why` each, then `N passed, M failed`
 //
@@ -27,6 +28,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -131,6 +133,56 @@ func serveConn(conn net.Conn) {
 		go handle(h, call, send, &wg, opt.HandleTimeout)
 	}
 	wg.Wait()
+}
+
+// GeeRPC day 5's HTTP transport, as its server.go and client.go write it.
+const (
+	geeConnected = "200 Connected to Gee RPC"
+	geeRPCPath   = "/_geeprc_" // so spelled in GeeRPC's defaultRPCPath
+)
+
+type geeHTTP struct{}
+
+// ServeHTTP is GeeRPC's Server.ServeHTTP: 405 unless CONNECT, else hijack, answer, serve.
+func (geeHTTP) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	if req.Method != "CONNECT" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		_, _ = io.WriteString(w, "405 must CONNECT\n")
+		return
+	}
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		log.Print("rpc hijacking ", req.RemoteAddr, ": ", err.Error())
+		return
+	}
+	_, _ = io.WriteString(conn, "HTTP/1.0 "+geeConnected+"\n\n")
+	serveConn(conn)
+}
+
+// dialHTTP is GeeRPC's DialHTTP (XDial's http@): CONNECT, its answer, then the Option.
+func dialHTTP(addr string, opt Option) (*geeConn, error) {
+	conn, err := net.DialTimeout("tcp", addr, replyWait)
+	if err != nil {
+		return nil, err
+	}
+	conn.SetDeadline(time.Now().Add(2 * replyWait))
+	_, _ = io.WriteString(conn, fmt.Sprintf("CONNECT %s HTTP/1.0\n\n", geeRPCPath))
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, &http.Request{Method: "CONNECT"})
+	if err == nil && resp.Status != geeConnected {
+		err = errors.New("unexpected HTTP response: " + resp.Status)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	if _, err := io.WriteString(conn, encodeOption(opt)); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	buf := bufio.NewWriter(conn)
+	return &geeConn{conn: conn, buf: buf, enc: gob.NewEncoder(buf), dec: gob.NewDecoder(br)}, nil
 }
 
 // handle runs one call under GeeRPC's handle timeout: past it the caller gets GeeRPC's error
@@ -338,6 +390,14 @@ func runClient(addr string) int {
 			}
 			return upper(c)
 		}},
+		{"day5-http-connect", func() error {
+			c, err := dialHTTP(addr, day4)
+			if err != nil {
+				return err
+			}
+			defer c.conn.Close()
+			return upper(c)
+		}},
 		{"refused-wrong-magic", func() error {
 			return refused(addr, `{"MagicNumber":1234,"CodecType":"application/gob"}`+"\n")
 		}},
@@ -377,7 +437,14 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Printf("geerpc=%s\n", l.Addr())
+		hl, err := net.Listen("tcp", *serveAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle(geeRPCPath, geeHTTP{})
+		go http.Serve(hl, mux)
+		fmt.Printf("geerpc=%s geehttp=%s\n", l.Addr(), hl.Addr())
 		serve(l)
 	case *clientAddr != "":
 		os.Exit(runClient(*clientAddr))

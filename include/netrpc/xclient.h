@@ -1,0 +1,203 @@
+// xclient.h: XClient, a client of many servers (GeeRPC's and rpcx's XClient): discovery,
+// balancing, fail modes, Broadcast and Fork, over pooled netrpc Clients. No Asio here.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "netrpc/netrpc.h"
+
+namespace netrpc {
+
+// Endpoint is one server as discovery lists it. address is written proto@addr, as GeeRPC's
+// XDial takes it: "tcp@127.0.0.1:8001" (also tcp4@, tcp6@), "unix@/run/app.sock", or
+// "http@127.0.0.1:8001" (GeeRPC's HTTP transport: "CONNECT /_geeprc_", its answer
+// "200 Connected to Gee RPC", then its JSON Option and gob, so GeeRPC's servers and netrpc's
+// both answer it). weight is for SelectMode::kWeightedRoundRobin (0 counts as 1).
+struct Endpoint {
+  Endpoint() = default;
+  Endpoint(std::string address, uint32_t weight = 1)  // NOLINT: a string is an endpoint
+      : address(std::move(address)), weight(weight) {}
+  Endpoint(const char* address) : address(address) {}  // NOLINT
+  std::string address;
+  uint32_t weight = 1;
+  std::map<std::string, std::string> metadata;
+  friend bool operator==(const Endpoint&, const Endpoint&) = default;
+};
+
+// ParseEndpoint splits "proto@addr" into the network Dial takes ("tcp", "tcp4", "tcp6",
+// "unix"; http@ dials "tcp") and the address. Errors (kUsage): no '@', an empty address, an
+// unknown scheme.
+struct EndpointAddress {
+  std::string network;
+  std::string address;
+  bool gee_http = false;  // http@: GeeRPC's CONNECT handshake first
+};
+Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
+
+// Discovery is where an XClient learns its servers (GeeRPC's and rpcx's Discovery). Endpoints
+// is a snapshot; Version changes whenever the snapshot does, and is how an XClient notices a
+// change (it reads it, one atomic load, at the start of every call, and then Endpoints under
+// its lock, so Endpoints should answer from memory). Implementations must be safe to use from
+// any thread.
+class Discovery {
+ public:
+  virtual ~Discovery() = default;
+  virtual Result<std::vector<Endpoint>> Endpoints() = 0;
+  virtual uint64_t Version() const = 0;
+};
+
+// StaticDiscovery is a list the program gives (GeeRPC's MultiServersDiscovery), changed with
+// Update. Update checks every address with ParseEndpoint and keeps the old list on an error.
+class StaticDiscovery final : public Discovery {
+ public:
+  StaticDiscovery() = default;
+  Error Update(std::vector<Endpoint> endpoints);
+  Result<std::vector<Endpoint>> Endpoints() override;
+  uint64_t Version() const override { return version_.load(std::memory_order_acquire); }
+
+ private:
+  std::mutex mu_;  // guards endpoints_
+  std::vector<Endpoint> endpoints_;
+  std::atomic<uint64_t> version_{0};
+};
+
+// SelectMode picks the endpoint of a call (rpcx's SelectMode; least-outstanding is brpc's
+// idea of sending where the fewest calls wait).
+enum class SelectMode : uint8_t {
+  kRandom,              // uniform
+  kRoundRobin,          // in the discovery's order
+  kWeightedRoundRobin,  // nginx's smooth weighted round-robin: weights 5,1,1 give a a b a c a a
+  kConsistentHash,      // by XCallOptions::hash_key on a ring of 160 points per endpoint
+  kLeastOutstanding,    // the endpoint with the fewest calls in flight from this XClient
+};
+
+// FailMode says what a failed call does next (rpcx's FailMode names). An error "before the
+// request was sent" is a failed dial or a connection found gone before writing; an answer from
+// the server's handler (kServerError) is never retried, as rpcx does not retry ServiceError.
+enum class FailMode : uint8_t {
+  kFailfast,    // return the first error
+  kFailover,    // try the next endpoint, up to retries more: for errors before the request was
+                // sent, and for any error of an idempotent method
+  kFailtry,     // the same endpoint again, up to retries more, after retry_backoff, doubled
+                // each time; the same errors as kFailover
+  kFailbackup,  // brpc's backup request: no reply after backup_delay sends a second copy to
+                // another endpoint; the first reply wins and the other is canceled. Use it
+                // for idempotent methods only: both copies may run.
+};
+
+struct XClientOptions {
+  SelectMode select = SelectMode::kRandom;
+  FailMode fail = FailMode::kFailfast;
+  int retries = 2;                              // kFailover, kFailtry: attempts after the first
+  std::chrono::milliseconds retry_backoff{10};  // kFailtry: before the first retry
+  std::chrono::milliseconds backup_delay{20};   // kFailbackup
+  // Methods ("Service.Method") that may run twice without harm; kFailover and kFailtry
+  // retry them after any error but a handler's.
+  std::vector<std::string> idempotent_methods{};
+  // Connections per endpoint, each a multiplexed Client, dialed as calls need them and reused
+  // in turn; a dead one is dropped and dialed again.
+  size_t connections_per_endpoint = 1;
+  // An endpoint that fails to dial is set aside (not selected) for this long, then tried
+  // again; if every endpoint is set aside, calls try them anyway.
+  std::chrono::milliseconds set_aside{1000};
+  // dial is used for every endpoint. Unset protocol: kNative for tcp@ and unix@; http@ always
+  // speaks GeeRPC's Option with gob (or kJson if asked). loop: if unset, the XClient runs one
+  // EventLoop thread of its own for all its connections.
+  DialOptions dial{};
+};
+
+struct XCallOptions {
+  // timeout bounds the whole call, every retry, backoff, backup and dial included (0: none).
+  std::chrono::milliseconds timeout{0};
+  // hash_key is for SelectMode::kConsistentHash: calls with one key go to one endpoint (an
+  // empty key is a key like any other).
+  std::string hash_key{};
+};
+
+// EndpointError is one endpoint's outcome in a Broadcast or Fork.
+struct EndpointError {
+  std::string endpoint;
+  Error error;
+};
+
+namespace detail {
+class XClientCore;
+// ReplyMaker lets the untyped core give concurrent attempts replies of their own (Broadcast,
+// Fork, backup requests), then move the winner into the caller's.
+struct ReplyMaker {
+  const TypeInfo* type;
+  void* user;
+  std::shared_ptr<void> (*make)();
+  void (*commit)(void* from, void* to);
+};
+template <class Reply>
+ReplyMaker MakerFor(Reply* reply) {
+  return {TypeOf<Reply>(), reply, [] { return std::shared_ptr<void>(std::make_shared<Reply>()); },
+          [](void* from, void* to) {
+            *static_cast<Reply*>(to) = std::move(*static_cast<Reply*>(from));
+          }};
+}
+}  // namespace detail
+
+// XClient calls one service on many servers. Every method blocks and is safe from any thread
+// but the threads of its EventLoop (there, calls return kUsage errors instead of deadlocking).
+// The discovery must outlive the XClient. A server that leaves discovery gets no new calls;
+// its calls in flight finish, then its connections close (drained, as brpc does).
+class XClient {
+ public:
+  XClient(Discovery& discovery, XClientOptions options = {});
+  ~XClient();  // Close()
+  XClient(const XClient&) = delete;
+  XClient& operator=(const XClient&) = delete;
+
+  // Call makes one call on an endpoint the SelectMode picks, as the FailMode says.
+  template <class Args, class Reply>
+  Error Call(std::string_view service_method, const Args& args, Reply* reply,
+             XCallOptions options = {}) {
+    return Invoke(service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options);
+  }
+  // Broadcast calls every endpoint at once (GeeRPC's Broadcast); all must succeed. The reply
+  // is the first successful endpoint's; the error names each endpoint that failed, and
+  // outcomes, if given, gets every endpoint's outcome. No endpoint: an error.
+  template <class Args, class Reply>
+  Error Broadcast(std::string_view service_method, const Args& args, Reply* reply,
+                  XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
+    return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
+                  outcomes);
+  }
+  // Fork calls every endpoint at once (rpcx's Fork); the first success's reply wins and the
+  // other calls are canceled. The error, when every endpoint failed, names each.
+  template <class Args, class Reply>
+  Error Fork(std::string_view service_method, const Args& args, Reply* reply,
+             XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
+    return Spread(true, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
+                  outcomes);
+  }
+
+  // Close fails calls in flight with ErrShutdown and closes every connection; later calls get
+  // ErrShutdown.
+  void Close();
+  // Dials counts connections dialed so far, failed dials included; Connections counts those
+  // open now. For tests and monitoring.
+  uint64_t Dials() const;
+  size_t Connections() const;
+
+ private:
+  Error Invoke(std::string_view service_method, ConstValue args, detail::ReplyMaker reply,
+               const XCallOptions& options);
+  Error Spread(bool fork, std::string_view service_method, ConstValue args,
+               detail::ReplyMaker reply, const XCallOptions& options,
+               std::vector<EndpointError>* outcomes);
+  std::shared_ptr<detail::XClientCore> core_;
+};
+
+}  // namespace netrpc

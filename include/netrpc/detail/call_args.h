@@ -92,6 +92,10 @@ Value ReplyValue(Reply* reply) {
   static_assert(!std::is_const_v<Reply>,
                 "netrpc: the reply is written: pass a pointer to a non-const variable, as Go's"
                 " &reply");
+  // A char buffer decays to char*, which would receive one integer: say what receives a string.
+  static_assert(!kIsChar<Reply>,
+                "netrpc: a char buffer cannot receive a reply; pass a std::string* for Go's"
+                " *string");
   return {TypeOf<Reply>(), const_cast<std::remove_cv_t<Reply>*>(reply)};
 }
 

@@ -243,10 +243,13 @@ TypeInfo MakeTypeInfo() {
     static_assert(TypeCanTravel<T>,
                   "netrpc: a pointer cannot travel inside a value; use std::optional<T> for Go's *T"
                   " (absent is nil)");
-  } else if constexpr (std::is_same_v<T, std::string_view> || std::is_array_v<T>) {
+  } else if constexpr (std::is_same_v<T, std::string_view> ||
+                       (std::is_array_v<T> && std::is_same_v<std::remove_extent_t<T>, char>)) {
     static_assert(TypeCanTravel<T>,
                   "netrpc: this type cannot travel inside a value or receive a reply; use"
                   " std::string (a string literal or std::string_view may be Call's args)");
+  } else if constexpr (std::is_array_v<T>) {
+    static_assert(TypeCanTravel<T>, "netrpc: an array cannot travel; use std::vector (Go's slice)");
   } else {
     static_assert(TypeCanTravel<T>,
                   "netrpc: this type cannot travel; describe it with NETRPC_STRUCT(Type, fields...)"

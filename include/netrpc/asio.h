@@ -55,8 +55,14 @@ inline boost::asio::awaitable<Result<std::unique_ptr<Client>>> AsyncDial(std::st
 template <detail::AsyncCallArgs Args, class Reply>
 boost::asio::awaitable<Error> Client::AsyncCall(std::string_view service_method, const Args& args,
                                                 Reply* reply, CallOptions options) {
-  return Await(
-      Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options, {}));
+  detail::SentArgs<Args> sent(args);
+  return Await(Start(service_method, sent.value(), detail::ReplyValue(reply), options, {}));
+}
+template <detail::AsyncCallArgs Args, class Reply>
+boost::asio::awaitable<Error> Client::AsyncCall(std::string_view, const Args&, const Reply&,
+                                                CallOptions) {
+  detail::ReplyByPointer<Reply>();
+  co_return Error{};
 }
 
 }  // namespace netrpc

@@ -183,10 +183,16 @@ std::span<const FieldInfo> StructFields() {
   return fields;
 }
 
+// TypeCanTravel<T> is false for every type MakeTypeInfo refuses. Its static_asserts test it,
+// not a bare `false`, so that g++ and clang print the refused type with the message
+// ("'netrpc::detail::TypeCanTravel<Undescribed>' evaluates to false").
+template <class T>
+inline constexpr bool TypeCanTravel = false;
+
 template <class T>
 TypeInfo MakeTypeInfo() {
   TypeInfo t{};
-  t.reset = &Reset<T>;
+  if constexpr (!std::is_array_v<T>) t.reset = &Reset<T>;  // arrays are refused below
   if constexpr (std::is_same_v<T, bool>) {
     t.kind = Kind::kBool;
     t.size = 1;
@@ -233,8 +239,19 @@ TypeInfo MakeTypeInfo() {
     t.kind = Kind::kStruct;
     t.name = NetrpcTypeName(static_cast<const T*>(nullptr));
     t.fields = StructFields<T>();
+  } else if constexpr (std::is_pointer_v<T>) {
+    static_assert(TypeCanTravel<T>,
+                  "netrpc: a pointer cannot travel inside a value; use std::optional<T> for Go's *T"
+                  " (absent is nil)");
+  } else if constexpr (std::is_same_v<T, std::string_view> ||
+                       (std::is_array_v<T> && std::is_same_v<std::remove_extent_t<T>, char>)) {
+    static_assert(TypeCanTravel<T>,
+                  "netrpc: this type cannot travel inside a value or receive a reply; use"
+                  " std::string (a string literal or std::string_view may be Call's args)");
+  } else if constexpr (std::is_array_v<T>) {
+    static_assert(TypeCanTravel<T>, "netrpc: an array cannot travel; use std::vector (Go's slice)");
   } else {
-    static_assert(sizeof(T) == 0,
+    static_assert(TypeCanTravel<T>,
                   "netrpc: this type cannot travel; describe it with NETRPC_STRUCT(Type, fields...)"
                   " or use an integer, float, bool, std::string, netrpc::Bytes, std::vector,"
                   " std::map, std::unordered_map or std::optional");

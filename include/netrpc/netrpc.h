@@ -15,6 +15,7 @@
 
 #include "netrpc/conn.h"
 #include "netrpc/describe.h"
+#include "netrpc/detail/call_args.h"
 #include "netrpc/detail/method.h"
 #include "netrpc/error.h"
 #include "netrpc/log.h"
@@ -151,14 +152,34 @@ class Server {
   //   netrpc::Result<Reply> M(const Args&)              (reply by value)
   //   boost::asio::awaitable<...> of either             (a coroutine, run on the I/O thread;
   //                                                      needs #include <netrpc/asio.h>)
-  // obj must outlive the server. Errors are net/rpc's: duplicate name, no methods.
+  // Args may also be taken by value or, as Go's `args *Args`, by pointer (never null).
+  // obj must outlive the server; it may be given by pointer, as Go's rpc.Register(new(T))
+  // (null: a kUsage error). Errors are net/rpc's: duplicate name, no methods.
   template <class T>
   Error Register(T& obj, RegisterOptions options = {}) {
-    return RegisterName(NetrpcTypeName(static_cast<const T*>(nullptr)), obj, options);
+    detail::CheckService<T>();
+    if constexpr (detail::ServiceDescribed<T>) {
+      return RegisterName(NetrpcTypeName(static_cast<const T*>(nullptr)), obj, options);
+    } else {
+      return {};
+    }
+  }
+  template <class T>
+  Error Register(T* obj, RegisterOptions options = {}) {
+    detail::CheckServicePointer<T>();
+    if (obj == nullptr) return detail::NullService();
+    return Register(*obj, options);
   }
   template <class T>
   Error RegisterName(std::string_view name, T& obj, RegisterOptions options = {}) {
+    detail::CheckService<T>();
     return AddService(name, detail::MethodStubs(&obj), options);
+  }
+  template <class T>
+  Error RegisterName(std::string_view name, T* obj, RegisterOptions options = {}) {
+    detail::CheckServicePointer<T>();
+    if (obj == nullptr) return detail::NullService();
+    return RegisterName(name, *obj, options);
   }
   // RegisterFunc publishes a free function or lambda under "Service.Method"; further
   // functions may join the same service.
@@ -243,7 +264,15 @@ Error Register(T& obj, RegisterOptions options = {}) {
   return DefaultServer().Register(obj, options);
 }
 template <class T>
+Error Register(T* obj, RegisterOptions options = {}) {
+  return DefaultServer().Register(obj, options);
+}
+template <class T>
 Error RegisterName(std::string_view name, T& obj, RegisterOptions options = {}) {
+  return DefaultServer().RegisterName(name, obj, options);
+}
+template <class T>
+Error RegisterName(std::string_view name, T* obj, RegisterOptions options = {}) {
   return DefaultServer().RegisterName(name, obj, options);
 }
 void HandleHTTP();
@@ -326,27 +355,49 @@ class Client {
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
-  // Call sends one request and waits for its reply.
+  // Call sends one request and waits for its reply. args is a value of a type that travels,
+  // or, as in Go, a pointer to one (`&args`); a string literal, const char* or
+  // std::string_view travels as a string. A null args pointer fails the call with kUsage.
+  // reply is a pointer, as Go's `&reply`.
   template <class Args, class Reply>
   Error Call(std::string_view service_method, const Args& args, Reply* reply,
              CallOptions options = {}) {
-    return Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options, {})
-        ->Wait();
+    detail::SentArgs<Args> sent(args);
+    return Start(service_method, sent.value(), detail::ReplyValue(reply), options, {})->Wait();
   }
   // Go starts a call and returns at once; *reply must live until the call is done, args need
-  // not. done, if given, runs once when the call completes.
+  // not (they are encoded before Go returns). done, if given, runs once when the call
+  // completes. args and reply are as for Call.
   template <class Args, class Reply>
   std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args, Reply* reply,
                                    CallOptions options = {},
                                    std::function<void(netrpc::Call&)> done = {}) {
-    return Start(service_method, {TypeOf<Args>(), &args}, {TypeOf<Reply>(), reply}, options,
-                 std::move(done));
+    detail::SentArgs<Args> sent(args);
+    return Start(service_method, sent.value(), detail::ReplyValue(reply), options, std::move(done));
   }
   // AsyncCall is Call for asio coroutines; cancelling the awaiting operation removes the call.
   // It is defined in netrpc/asio.h: `co_await client->AsyncCall(...)` needs that header.
   template <detail::AsyncCallArgs Args, class Reply>
   boost::asio::awaitable<Error, boost::asio::any_io_executor> AsyncCall(
       std::string_view service_method, const Args& args, Reply* reply, CallOptions options = {});
+
+  // A reply passed by value or by reference cannot be filled: these overloads only stop the
+  // build with "pass the reply by pointer, as Go's &reply".
+  template <class Args, class Reply>
+  Error Call(std::string_view, const Args&, const Reply&, CallOptions = {}) {
+    detail::ReplyByPointer<Reply>();
+    return {};
+  }
+  template <class Args, class Reply>
+  std::shared_ptr<netrpc::Call> Go(std::string_view, const Args&, const Reply&, CallOptions = {},
+                                   std::function<void(netrpc::Call&)> = {}) {
+    detail::ReplyByPointer<Reply>();
+    return nullptr;
+  }
+  template <detail::AsyncCallArgs Args, class Reply>
+  boost::asio::awaitable<Error, boost::asio::any_io_executor> AsyncCall(std::string_view,
+                                                                        const Args&, const Reply&,
+                                                                        CallOptions = {});
 
   // Close fails every pending call with ErrShutdown and closes the connection. A second
   // Close returns ErrShutdown, as in Go.

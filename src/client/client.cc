@@ -517,6 +517,15 @@ Client::~Client() { core_->Shutdown(); }
 
 std::shared_ptr<Call> Client::Start(std::string_view service_method, ConstValue args, Value reply,
                                     CallOptions options, std::function<void(netrpc::Call&)> done) {
+  if (args.object == nullptr) {
+    // Call's args were a null pointer (detail::SentArgs). Go's gob panics on a nil *Args;
+    // here the call fails at once and nothing is sent. Cancel of this call is a no-op.
+    auto call = detail::CallState::New(std::string(service_method), reply, std::move(done));
+    detail::ClientCore::Complete(
+        *call, Error(ErrorCode::kUsage,
+                     "netrpc: the args of " + std::string(service_method) + " are a null pointer"));
+    return call;
+  }
   return core_->Start(service_method, args, reply, options, std::move(done));
 }
 asio::awaitable<Error> Client::Await(std::shared_ptr<netrpc::Call> call) {

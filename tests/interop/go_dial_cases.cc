@@ -1,9 +1,10 @@
 // go_dial_cases.cc: netrpc's client against real Go servers, for what a dial function speaks:
 // GeeRPC's Option to a GeeRPC-style Go server (go/geerpc), DialHTTP's default to Go's
-// rpc.HandleHTTP, the error a native client gets from a Go server, and XClient's http@ to
-// GeeRPC's HTTP transport (go/geerpc's second port).
+// rpc.HandleHTTP, the error a native client gets from a Go server, XClient's http@ to
+// GeeRPC's HTTP transport (go/geerpc's second port), and Go's habits in a call (a string
+// literal, &args) against Go's own gob and jsonrpc servers.
 //
-//	go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --http ADDR
+//	go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --json ADDR --http ADDR
 //
 // It prints `PASS name` or `FAIL name: why` per case, then `N passed, M failed`; exit 1 on
 // failure. Each case dials its own connection.
@@ -13,13 +14,14 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
 
 using namespace std::chrono_literals;
 
-std::string geerpc_addr, geehttp_addr, gob_addr, http_addr;
+std::string geerpc_addr, geehttp_addr, gob_addr, json_addr, http_addr;
 
 // Check returns "" when got == want, else what differed.
 template <class T>
@@ -41,6 +43,27 @@ std::string Upper(netrpc::Client& c) {
   return out == "GEERPC" ? "" : "Upper gave \"" + out + "\"";
 }
 
+// GoHabits calls Go's own server as a Go programmer writes the calls: a string literal and a
+// std::string_view for Go's `args string`, &args for Go's `args []int64`. Go's Upper and Sum
+// give the expected replies.
+std::string GoHabits(netrpc::Client& c) {
+  std::string up;
+  if (netrpc::Error err = c.Call("Interop.Upper", "go habit", &up))
+    return "literal: " + err.message();
+  if (up != "GO HABIT") return "literal gave \"" + up + "\"";
+  std::string_view view = "view, not the rest";
+  if (netrpc::Error err = c.Call("Interop.Upper", view.substr(0, 4), &up)) {
+    return "string_view: " + err.message();
+  }
+  if (up != "VIEW") return "string_view gave \"" + up + "\"";
+  if (netrpc::Error err = c.Go("Interop.Upper", "go", &up)->Wait()) return "Go: " + err.message();
+  if (up != "GO") return "Go gave \"" + up + "\"";
+  std::vector<int64_t> values{1, 2, 39};
+  int64_t sum = 0;
+  if (netrpc::Error err = c.Call("Interop.Sum", &values, &sum)) return "&args: " + err.message();
+  return sum == 42 ? "" : "&args gave " + std::to_string(sum);
+}
+
 // The EOF a native client gets from a server that hung up without a byte (Go reads the native
 // preamble as a broken gob stream, or GeeRPC as a broken Option).
 const netrpc::Error kNativeEof(netrpc::ErrorCode::kUnexpectedEof,
@@ -55,6 +78,18 @@ struct Case {
 
 std::vector<Case> Cases() {
   return {
+      {"go-habits-gob",
+       [] {
+         auto c = netrpc::Dial("tcp", gob_addr, {.protocol = netrpc::Protocol::kGob});
+         if (!c.ok()) return "dial: " + c.error().message();
+         return GoHabits(**c);
+       }},
+      {"go-habits-json",
+       [] {
+         auto c = netrpc::Dial("tcp", json_addr, {.protocol = netrpc::Protocol::kJson});
+         if (!c.ok()) return "dial: " + c.error().message();
+         return GoHabits(**c);
+       }},
       {"geerpc-default-protocol-is-gob",
        [] {
          auto c = netrpc::Dial("tcp", geerpc_addr, {.gee_option = true});
@@ -152,11 +187,14 @@ int main(int argc, char** argv) {
     if (flag == "--geerpc") geerpc_addr = argv[i + 1];
     if (flag == "--geehttp") geehttp_addr = argv[i + 1];
     if (flag == "--gob") gob_addr = argv[i + 1];
+    if (flag == "--json") json_addr = argv[i + 1];
     if (flag == "--http") http_addr = argv[i + 1];
   }
-  if (geerpc_addr.empty() || geehttp_addr.empty() || gob_addr.empty() || http_addr.empty()) {
+  if (geerpc_addr.empty() || geehttp_addr.empty() || gob_addr.empty() || json_addr.empty() ||
+      http_addr.empty()) {
     std::fprintf(stderr,
-                 "usage: go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --http ADDR\n");
+                 "usage: go_dial_cases --geerpc ADDR --geehttp ADDR --gob ADDR --json ADDR "
+                 "--http ADDR\n");
     return 2;
   }
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a case that hangs shows the ones before it

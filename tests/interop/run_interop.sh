@@ -208,17 +208,18 @@ case $mode in
     ref_out=$(mktemp)
     "$bin/geerpc" -serve 127.0.0.1:0 >"$gee_out" 2>&1 &
     gee_pid=$!
-    "$bin/go_server" -gob 127.0.0.1:0 -http 127.0.0.1:0 >"$ref_out" 2>&1 &
+    "$bin/go_server" -gob 127.0.0.1:0 -json 127.0.0.1:0 -http 127.0.0.1:0 >"$ref_out" 2>&1 &
     ref_pid=$!
     trap 'kill "$gee_pid" "$ref_pid" 2>/dev/null || true; rm -f "$gee_out" "$ref_out"' EXIT
     gee_line=$(wait_for_line "$gee_out" '^geerpc=' "$gee_pid") ||
       { cat "$gee_out"; fail "the GeeRPC-style Go server printed no 'geerpc=ADDR' within 10 s"; }
     ref_line=$(wait_for_line "$ref_out" '^gob=' "$ref_pid") ||
-      { cat "$ref_out"; fail "the Go server printed no 'gob=ADDR http=ADDR' line within 10 s"; }
+      { cat "$ref_out"; fail "the Go server printed no 'gob=ADDR json=ADDR http=ADDR' line within 10 s"; }
     field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
     echo "Go servers: $gee_line $ref_line"
-    run_client "9 passed, 0 failed" "$INTEROP_GO_DIAL_CASES" --geerpc "$(field geerpc "$gee_line")" \
+    run_client "11 passed, 0 failed" "$INTEROP_GO_DIAL_CASES" --geerpc "$(field geerpc "$gee_line")" \
       --geehttp "$(field geehttp "$gee_line")" --gob "$(field gob "$ref_line")" \
+      --json "$(field json "$ref_line")" \
       --http "$(field http "$ref_line")"
     ;;
 

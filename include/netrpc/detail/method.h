@@ -101,10 +101,27 @@ struct ResultValue<Result<T>> {
   static constexpr bool kIsResult = true;
 };
 
+// ArgsParam<P> says how a handler takes its args: `const Args&`, by value (moved in), or by
+// pointer, `const Args*` or `Args*` as Go's `args *Args` (pointing at the decoded args, never
+// null). A char pointer is refused: Go's string arrives as a std::string.
+template <class P>
+struct ArgsParam {
+  static constexpr bool kPointer = std::is_pointer_v<P>;
+  using Pointee = std::remove_pointer_t<P>;
+  static constexpr bool kCharPointer = kPointer && std::is_same_v<std::remove_cv_t<Pointee>, char>;
+  static constexpr bool kMutableReference =
+      std::is_lvalue_reference_v<P> && !std::is_const_v<std::remove_reference_t<P>>;
+  static constexpr bool kValid =
+      !kMutableReference && !kCharPointer && !std::is_rvalue_reference_v<P> &&
+      !(kPointer && (std::is_void_v<Pointee> || std::is_pointer_v<Pointee>));
+  static constexpr bool kByValue = !std::is_reference_v<P> && !kPointer;
+  using Args = std::conditional_t<kPointer, std::remove_cv_t<Pointee>, std::remove_cvref_t<P>>;
+};
+
 // Signature<Ret(P...)> classifies the four handler shapes net/rpc users can write:
 //   Error M(const Args&, Reply*)                 Result<Reply> M(const Args&)
 //   awaitable<Error> M(const Args&, Reply*)      awaitable<Result<Reply>> M(const Args&)
-// Args may also be taken by value, and is then moved in.
+// Args may also be taken by value, and is then moved in, or by pointer (ArgsParam).
 template <class Sig>
 struct Signature {
   static constexpr bool kValid = false;
@@ -112,26 +129,27 @@ struct Signature {
 template <class Ret, class P1, class P2>
 struct Signature<Ret(P1, P2)> {
   using Out = typename Awaited<Ret>::type;
+  static constexpr bool kReplyPointer = std::is_pointer_v<P2>;
+  static constexpr bool kReplyConst = kReplyPointer && std::is_const_v<std::remove_pointer_t<P2>>;
+  static constexpr bool kReturnsError = std::is_same_v<Out, Error>;
   static constexpr bool kValid =
-      std::is_same_v<Out, Error> && std::is_pointer_v<P2> &&
-      !std::is_const_v<std::remove_pointer_t<P2>> &&
-      (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
+      kReturnsError && kReplyPointer && !kReplyConst && ArgsParam<P1>::kValid;
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = false;
-  static constexpr bool kArgsByValue = !std::is_reference_v<P1>;
-  using Args = std::remove_cvref_t<P1>;
+  static constexpr bool kArgsByValue = ArgsParam<P1>::kByValue;
+  static constexpr bool kArgsByPointer = ArgsParam<P1>::kPointer;
+  using Args = typename ArgsParam<P1>::Args;
   using Reply = std::remove_pointer_t<P2>;
 };
 template <class Ret, class P1>
 struct Signature<Ret(P1)> {
   using Out = typename Awaited<Ret>::type;
-  static constexpr bool kValid =
-      ResultValue<Out>::kIsResult &&
-      (!std::is_reference_v<P1> || std::is_const_v<std::remove_reference_t<P1>>);
+  static constexpr bool kValid = ResultValue<Out>::kIsResult && ArgsParam<P1>::kValid;
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = true;
-  static constexpr bool kArgsByValue = !std::is_reference_v<P1>;
-  using Args = std::remove_cvref_t<P1>;
+  static constexpr bool kArgsByValue = ArgsParam<P1>::kByValue;
+  static constexpr bool kArgsByPointer = ArgsParam<P1>::kPointer;
+  using Args = typename ArgsParam<P1>::Args;
   using Reply = typename ResultValue<Out>::type;
 };
 
@@ -153,13 +171,53 @@ NETRPC_DETAIL_MEMBER_SIGNATURE(noexcept)
 NETRPC_DETAIL_MEMBER_SIGNATURE(const noexcept)
 #undef NETRPC_DETAIL_MEMBER_SIGNATURE
 
+// CheckSignature names the mistake when a handler is one of Go's or C++'s near misses, and
+// lists the accepted shapes otherwise. Each static_assert tests Signature<Sig>::kValid, so the
+// compiler prints the handler's signature with the message.
+template <class Ret, class P1, class P2>
+constexpr void CheckPairSignature() {
+  using S = Signature<Ret(P1, P2)>;
+  if constexpr (!S::kReplyPointer) {
+    static_assert(S::kValid,
+                  "netrpc: a handler takes its reply by pointer, `Reply*`, as Go's `reply *T`");
+  } else if constexpr (S::kReplyConst) {
+    static_assert(S::kValid,
+                  "netrpc: a handler writes its reply: take `Reply*`, not `const Reply*`");
+  } else if constexpr (ArgsParam<P1>::kCharPointer) {
+    static_assert(S::kValid,
+                  "netrpc: a handler takes Go's string as `const std::string&`, not a char "
+                  "pointer");
+  } else if constexpr (!ArgsParam<P1>::kValid) {
+    static_assert(S::kValid,
+                  "netrpc: a handler takes its args as `const Args&`, by value, or by pointer "
+                  "(`const Args*`, as Go's `args *Args`)");
+  } else if constexpr (!S::kReturnsError) {
+    static_assert(S::kValid,
+                  "netrpc: a handler that takes a reply pointer returns netrpc::Error (Go's "
+                  "error), or boost::asio::awaitable<netrpc::Error> for a coroutine");
+  }
+}
+template <class Sig>
+struct PairSignature : std::false_type {};
+template <class Ret, class P1, class P2>
+struct PairSignature<Ret(P1, P2)> : std::true_type {};
+
 template <class Sig>
 constexpr void CheckSignature() {
-  static_assert(Signature<Sig>::kValid,
-                "netrpc: a handler must have one of net/rpc's shapes: "
-                "`netrpc::Error M(const Args&, Reply*)`, `netrpc::Result<Reply> M(const Args&)`, "
-                "or either wrapped in boost::asio::awaitable<...> for a coroutine handler "
-                "(with #include <netrpc/asio.h>)");
+  if constexpr (PairSignature<Sig>::value) {
+    if constexpr (!Signature<Sig>::kValid) {
+      []<class Ret, class P1, class P2>(Ret (*)(P1, P2)) {
+        CheckPairSignature<Ret, P1, P2>();
+      }(static_cast<Sig*>(nullptr));
+    }
+  } else {
+    static_assert(Signature<Sig>::kValid,
+                  "netrpc: a handler must have one of net/rpc's shapes: "
+                  "`netrpc::Error M(const Args&, Reply*)`, `netrpc::Result<Reply> M(const Args&)`, "
+                  "or either wrapped in boost::asio::awaitable<...> for a coroutine handler "
+                  "(with #include <netrpc/asio.h>); Args may also be taken by value or by "
+                  "pointer");
+  }
 }
 
 // Invoke calls fn with the slot's arguments; a handler's exception becomes an Error.
@@ -176,7 +234,12 @@ auto Invoke(F& fn, CallSlot& slot) {
     }
   }();
   auto* reply = static_cast<typename S::Reply*>(slot.reply);
-  if constexpr (S::kReplyByValue) {
+  if constexpr (S::kArgsByPointer && S::kReplyByValue) {
+    (void)reply;
+    return fn(&stored);
+  } else if constexpr (S::kArgsByPointer) {
+    return fn(&stored, reply);
+  } else if constexpr (S::kReplyByValue) {
     (void)reply;
     return fn(std::forward<decltype(args)>(args));
   } else {
@@ -201,46 +264,72 @@ MethodStub MakeStub(std::string name, F fn) {
   CheckSignature<Sig>();
   using S = Signature<Sig>;
   MethodStub stub;
-  stub.name = std::move(name);
-  stub.args_type = TypeOf<typename S::Args>();
-  stub.reply_type = TypeOf<typename S::Reply>();
-  stub.new_slot = [] {
-    return std::unique_ptr<CallSlot>(new TypedSlot<typename S::Args, typename S::Reply>());
-  };
-  if constexpr (S::kAsync) {
-    static_assert(AsioHeader<F>::kIncluded,
-                  "netrpc: coroutine handlers need #include <netrpc/asio.h>");
-    if constexpr (AsioHeader<F>::kIncluded) {
-      stub.invoke_async = std::make_unique<AsyncHandler<S, F>>(std::move(fn));
-    }
-  } else {
-    stub.invoke = [fn = std::move(fn)](CallSlot& slot) mutable -> Error {
-      try {
-        return Store<S>(Invoke<S>(fn, slot), slot);
-      } catch (const std::exception& e) {
-        return Error(std::string("handler threw: ") + e.what());
-      }
+  if constexpr (S::kValid) {  // else CheckSignature said why; no follow-on errors
+    stub.name = std::move(name);
+    stub.args_type = TypeOf<typename S::Args>();
+    stub.reply_type = TypeOf<typename S::Reply>();
+    stub.new_slot = [] {
+      return std::unique_ptr<CallSlot>(new TypedSlot<typename S::Args, typename S::Reply>());
     };
+    if constexpr (S::kAsync) {
+      static_assert(AsioHeader<F>::kIncluded,
+                    "netrpc: coroutine handlers need #include <netrpc/asio.h>");
+      if constexpr (AsioHeader<F>::kIncluded) {
+        stub.invoke_async = std::make_unique<AsyncHandler<S, F>>(std::move(fn));
+      }
+    } else {
+      stub.invoke = [fn = std::move(fn)](CallSlot& slot) mutable -> Error {
+        try {
+          return Store<S>(Invoke<S>(fn, slot), slot);
+        } catch (const std::exception& e) {
+          return Error(std::string("handler threw: ") + e.what());
+        }
+      };
+    }
   }
   return stub;
+}
+
+// ServiceDescribed<T> is true once NETRPC_SERVICE (or NETRPC_STRUCT) described T.
+// CheckService tests it first thing in Register, so that an undescribed service gets this
+// message, naming T, instead of errors from the lookups that follow.
+template <class T>
+inline constexpr bool ServiceDescribed = boost::describe::has_describe_members<T>::value;
+template <class T>
+constexpr void CheckService() {
+  static_assert(ServiceDescribed<T>,
+                "netrpc: describe the service with NETRPC_SERVICE(Type, Method...) at namespace "
+                "scope before registering it");
+}
+// CheckServicePointer stops Register(T**): Register takes the object or one pointer to it.
+template <class T>
+constexpr void CheckServicePointer() {
+  static_assert(!std::is_pointer_v<T>,
+                "netrpc: Register takes the service object or a pointer to it, not a pointer to "
+                "a pointer");
+}
+// NullService is Register's error for a null service pointer (Go's Register panics there).
+inline Error NullService() {
+  return Error(ErrorCode::kUsage, "rpc.Register: the service is a null pointer");
 }
 
 // MethodStubs lists the stubs of every method NETRPC_SERVICE named for T, bound to obj.
 template <class T>
 std::vector<MethodStub> MethodStubs(T* obj) {
-  static_assert(boost::describe::has_describe_members<T>::value,
-                "netrpc: describe the service first: NETRPC_SERVICE(Type, Method1, Method2, ...)");
+  CheckService<T>();
   std::vector<MethodStub> stubs;
-  using Methods = boost::describe::describe_members<T, boost::describe::mod_public |
-                                                           boost::describe::mod_function>;
-  boost::mp11::mp_for_each<Methods>([&](auto d) {
-    using Sig = typename SignatureOf<std::remove_cv_t<decltype(d.pointer)>>::type;
-    auto pointer = d.pointer;
-    auto bound = [obj, pointer](auto&&... a) -> decltype(auto) {
-      return (obj->*pointer)(std::forward<decltype(a)>(a)...);
-    };
-    stubs.push_back(MakeStub<Sig>(d.name, std::move(bound)));
-  });
+  if constexpr (ServiceDescribed<T>) {
+    using Methods = boost::describe::describe_members<T, boost::describe::mod_public |
+                                                             boost::describe::mod_function>;
+    boost::mp11::mp_for_each<Methods>([&](auto d) {
+      using Sig = typename SignatureOf<std::remove_cv_t<decltype(d.pointer)>>::type;
+      auto pointer = d.pointer;
+      auto bound = [obj, pointer](auto&&... a) -> decltype(auto) {
+        return (obj->*pointer)(std::forward<decltype(a)>(a)...);
+      };
+      stubs.push_back(MakeStub<Sig>(d.name, std::move(bound)));
+    });
+  }
   return stubs;
 }
 

@@ -39,10 +39,11 @@ ServerConn::~ServerConn() {
 
 asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
-  Error err;
-  if (!codec_) {
+  // A TLS handshake runs first, bounded in time; a plain connection has none.
+  Error err = co_await stream_->GetConnection()->Handshake(ctx_.handshake_timeout);
+  if (!err && !codec_) {
     err = co_await ChooseCodec();
-  } else {
+  } else if (!err) {
     SetProtocol(WireProtocol::kCodec);  // ServeCodec
   }
   if (!err) err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);

@@ -32,6 +32,7 @@ struct ServerContext {
   size_t max_calls_in_flight = 1024;
   size_t max_queued_reply_bytes = 64u << 20;
   std::chrono::milliseconds handler_timeout{0};
+  std::chrono::milliseconds handshake_timeout{10000};  // TLS's (Connection::Handshake)
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn>, private transport::MessageSink {

@@ -15,10 +15,10 @@ namespace netrpc {
 // TlsCertificate is a certificate chain and its private key, PEM-encoded, from files or from
 // memory: set cert_file and key_file, or cert_pem and key_pem.
 struct TlsCertificate {
-  std::string cert_file;
-  std::string key_file;
-  std::string cert_pem;
-  std::string key_pem;
+  std::string cert_file = {};
+  std::string key_file = {};
+  std::string cert_pem = {};
+  std::string key_pem = {};
 };
 
 // ClientAuth is what a TLS server asks of its clients (Go's tls.ClientAuthType).
@@ -32,11 +32,11 @@ enum class ClientAuth : uint8_t {
 // TlsConfig is a TLS listener's configuration (Server::ListenTLS). TLS 1.2 is the oldest
 // version accepted, as Go's default since 1.18.
 struct TlsConfig {
-  TlsCertificate certificate;  // the server's
+  TlsCertificate certificate = {};  // the server's
   // client_ca_file or client_ca_pem: the CAs a client certificate must chain to (mTLS);
   // needed by kRequest and kRequire.
-  std::string client_ca_file;
-  std::string client_ca_pem;
+  std::string client_ca_file = {};
+  std::string client_ca_pem = {};
   ClientAuth client_auth = ClientAuth::kNone;
   // allow_plaintext serves plaintext clients on the same port too: a connection whose first
   // bytes are a TLS ClientHello (0x16 0x03 ...) gets TLS, any other the usual protocol
@@ -48,12 +48,12 @@ struct TlsConfig {
 struct TlsDialOptions {
   // ca_file or ca_pem: the CAs the server's certificate must chain to; both empty, the
   // system's store (Debian: /etc/ssl/certs).
-  std::string ca_file;
-  std::string ca_pem;
+  std::string ca_file = {};
+  std::string ca_pem = {};
   // server_name is checked against the certificate's DNS and IP names and, if it is a DNS
   // name, sent as SNI; empty, it is the host part of the address (Go's tls.Dial).
-  std::string server_name;
-  TlsCertificate certificate;  // the client's, for mTLS; empty for none
+  std::string server_name = {};
+  TlsCertificate certificate = {};  // the client's, for mTLS; empty for none
   // handshake_timeout bounds the TLS handshake after the TCP connect (which connect_timeout
   // bounds).
   std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10);

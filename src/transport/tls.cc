@@ -141,7 +141,9 @@ std::string Join(const std::vector<std::string>& v) {
 
 // VerifyFailure says why the peer's certificate did not verify, in Go's crypto/x509 words
 // (UnknownAuthorityError, CertificateInvalidError, HostnameError); OpenSSL's text otherwise.
-std::string VerifyFailure(SSL* ssl, long result, const std::string& host) {
+// dns and ips are the names of the certificate that failed.
+std::string VerifyFailure(long result, const std::string& host, const std::vector<std::string>& dns,
+                          const std::vector<std::string>& ips) {
   switch (result) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
@@ -155,11 +157,6 @@ std::string VerifyFailure(SSL* ssl, long result, const std::string& host) {
       return "x509: certificate signed by unknown authority";
     case X509_V_ERR_HOSTNAME_MISMATCH:
     case X509_V_ERR_IP_ADDRESS_MISMATCH: {
-      std::vector<std::string> dns, ips;
-      if (X509* cert = SSL_get_peer_certificate(ssl)) {
-        CertificateNames(cert, nullptr, &dns, &ips);
-        X509_free(cert);
-      }
       std::string valid;
       if (IsIp(host)) {
         if (ips.empty()) {
@@ -317,13 +314,27 @@ class TlsConnection final : public Connection {
       SSL_set1_host(ssl, server_name_.c_str());
     }
     stream_.set_verify_mode(ssl::verify_peer);
+    // OpenSSL keeps no certificate that failed: note the leaf's names for the error text.
+    std::vector<std::string> dns, ips;
+    stream_.set_verify_callback([&dns, &ips](bool preverified, ssl::verify_context& ctx) {
+      X509_STORE_CTX* store = ctx.native_handle();
+      if (X509_STORE_CTX_get_error_depth(store) == 0 && dns.empty() && ips.empty()) {
+        if (X509* leaf = X509_STORE_CTX_get_current_cert(store)) {
+          CertificateNames(leaf, nullptr, &dns, &ips);
+        }
+      }
+      return preverified;
+    });
     tls_ = true;
     auto [ec] = co_await stream_.async_handshake(ssl::stream_base::client,
                                                  asio::as_tuple(asio::use_awaitable));
+    // The callback refers to this frame: a renegotiation must not find it.
+    stream_.set_verify_callback([](bool preverified, ssl::verify_context&) { return preverified; });
     if (ec) {
       long result = SSL_get_verify_result(ssl);
       if (result != X509_V_OK) {
-        co_return Error(ErrorCode::kConnect, "tls: " + VerifyFailure(ssl, result, server_name_));
+        co_return Error(ErrorCode::kConnect,
+                        "tls: " + VerifyFailure(result, server_name_, dns, ips));
       }
       co_return Error(ErrorCode::kConnect, "tls: handshake: " + ec.message());
     }

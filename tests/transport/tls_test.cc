@@ -235,9 +235,9 @@ TEST_F(Tls, ConfigurationErrorsAreUsageErrors) {
             netrpc::ErrorCode::kUsage);
   auto mismatched = ServerConfig();
   mismatched.certificate.key_file = Cert("server2.key");
-  EXPECT_EQ(server.ListenTLS("tcp", "127.0.0.1:0", mismatched),
-            netrpc::Error(netrpc::ErrorCode::kUsage,
-                          "tls: the private key does not match the certificate"));
+  netrpc::Error mismatch = server.ListenTLS("tcp", "127.0.0.1:0", mismatched);
+  EXPECT_EQ(mismatch.code(), netrpc::ErrorCode::kUsage);
+  EXPECT_NE(mismatch.message().find("key values mismatch"), std::string::npos) << mismatch;
   auto no_ca = ServerConfig();
   no_ca.client_auth = netrpc::ClientAuth::kRequire;
   EXPECT_EQ(server.ListenTLS("tcp", "127.0.0.1:0", no_ca),

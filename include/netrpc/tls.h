@@ -40,7 +40,8 @@ struct TlsConfig {
   ClientAuth client_auth = ClientAuth::kNone;
   // allow_plaintext serves plaintext clients on the same port too: a connection whose first
   // bytes are a TLS ClientHello (0x16 0x03 ...) gets TLS, any other the usual protocol
-  // detection. Off, a plaintext client is closed with a logged reason.
+  // detection. Off, a plaintext client is closed with a logged reason. Either way a client
+  // must send its first bytes within ServerOptions::handshake_timeout.
   bool allow_plaintext = false;
 };
 

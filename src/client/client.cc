@@ -129,7 +129,8 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   if (!c.ok()) co_return c;
   if (tls_) {  // Go's tls.Dial: the handshake is part of the dial
     if (Error err = co_await (*c)->Handshake(tls_->Options().handshake_timeout)) {
-      co_return Error(err.code(), "dial " + network + " " + address + ": " + err.message());
+      co_return Error(ErrorCode::kConnect,
+                      "dial " + network + " " + address + ": " + err.message());
     }
   }
   if (http_path.empty()) {

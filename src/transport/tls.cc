@@ -29,6 +29,10 @@ namespace {
 
 Error LoadCertificate(ssl::context& ctx, const TlsCertificate& c) {
   boost::system::error_code ec;
+  if (c.cert_file.empty() && c.key_file.empty() && c.cert_pem.empty() && c.key_pem.empty()) {
+    return Error(ErrorCode::kUsage,
+                 "tls: no certificate: set cert_file and key_file, or cert_pem and key_pem");
+  }
   bool from_file = !c.cert_file.empty();
   if (from_file != !c.key_file.empty() || (!from_file && c.cert_pem.empty() != c.key_pem.empty())) {
     return Error(ErrorCode::kUsage, "tls: a certificate needs its key, and a key its certificate");

@@ -233,6 +233,10 @@ TEST_F(Tls, ConfigurationErrorsAreUsageErrors) {
   netrpc::Server server;
   EXPECT_EQ(server.ListenTLS("tcp", "127.0.0.1:0", ServerConfig("missing")).code(),
             netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(server.ListenTLS("tcp", "127.0.0.1:0", {}),
+            netrpc::Error(netrpc::ErrorCode::kUsage,
+                          "tls: no certificate: set cert_file and key_file, or cert_pem and "
+                          "key_pem"));
   auto mismatched = ServerConfig();
   mismatched.certificate.key_file = Cert("server2.key");
   netrpc::Error mismatch = server.ListenTLS("tcp", "127.0.0.1:0", mismatched);
@@ -436,6 +440,34 @@ TEST_F(Tls, HandshakesThatNeverFinishAreCutOffByTheTimeout) {
   EXPECT_TRUE(ClosedWithin(half, 5s));
   EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
   EXPECT_TRUE(log.WaitFor("tls: handshake timeout after 300ms", 2));
+}
+
+TEST_F(Tls, ShutdownDoesNotWaitForAStalledHandshake) {
+  auto s = std::make_unique<TlsServer>(ServerConfig());  // the default 10 s handshake timeout
+  asio::io_context io;
+  tcp::socket stalled(io);
+  stalled.connect(Endpoint(s->Address()));
+  asio::write(stalled, asio::buffer(std::string("\x16\x03\x01", 3)));
+  std::this_thread::sleep_for(100ms);  // accepted, in its handshake
+  auto start = std::chrono::steady_clock::now();
+  s->server().Shutdown();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  EXPECT_TRUE(ClosedWithin(stalled, 1s));
+}
+
+TEST_F(Tls, TheClientsHandshakeIsBoundedToo) {
+  asio::io_context io;
+  tcp::acceptor silent(io, tcp::endpoint(asio::ip::address_v4::loopback(), 0));  // never answers
+  std::string address = "127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+  auto tls = Trusting();
+  tls.handshake_timeout = 200ms;
+  auto start = std::chrono::steady_clock::now();
+  auto client = netrpc::DialTLS("tcp", address, tls);
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.error(),
+            netrpc::Error(netrpc::ErrorCode::kConnect,
+                          "dial tcp " + address + ": tls: handshake timeout after 200ms"));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
 TEST_F(Tls, PendingHandshakesCountAgainstMaxConnections) {

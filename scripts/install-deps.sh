@@ -9,6 +9,7 @@ packages=(
   golang-github-hashicorp-net-rpc-msgpackrpc-dev  # examples/msgpack: HashiCorp's Go side
   chromium  # tests/http/browser_test: the debug page as a browser renders it
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # bench/: the gRPC peer
+  pkg-config  # tests/consumer reads netrpc.pc (CPack's .deb needs only dpkg, always there)
 )
 
 missing=()

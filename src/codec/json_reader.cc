@@ -12,6 +12,7 @@
 
 #include "codec/json_text.h"
 #include "codec/json_value.h"
+#include "types/hex.h"
 
 namespace netrpc::codec {
 
@@ -146,10 +147,7 @@ int Hex4(std::string_view s, size_t i) {
   int r = 0;
   for (size_t k = i; k < i + 4; ++k) {
     const char c = s[k];
-    int d = c >= '0' && c <= '9'   ? c - '0'
-            : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10
-                                   : -1;
+    int d = HexDigit(c);
     if (d < 0) return -1;
     r = r * 16 + d;
   }

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "types/hex.h"
+
 namespace netrpc::protocol {
 
 ReadResult ParseHttpHead(std::string_view in, HttpHead* head) {
@@ -90,13 +92,6 @@ std::string_view TrimSpace(std::string_view s) {  // textproto's trim: ASCII spa
   return s;
 }
 
-int Hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // ParseVersion is Go 1.19's http.ParseHTTPVersion: "HTTP/1.0", "HTTP/1.1" or "HTTP/d.d".
 bool ParseVersion(std::string_view v, int* major, int* minor) {
   if (v.size() != 8 || v.substr(0, 5) != "HTTP/" || v[6] != '.') return false;
@@ -166,8 +161,9 @@ bool RequestPath(std::string_view uri, bool connect, std::string* path) {
       path->push_back(rest[i]);
       continue;
     }
-    if (i + 2 >= rest.size() || Hex(rest[i + 1]) < 0 || Hex(rest[i + 2]) < 0) return false;
-    path->push_back(static_cast<char>(Hex(rest[i + 1]) * 16 + Hex(rest[i + 2])));
+    if (i + 2 >= rest.size() || HexDigit(rest[i + 1]) < 0 || HexDigit(rest[i + 2]) < 0)
+      return false;
+    path->push_back(static_cast<char>(HexDigit(rest[i + 1]) * 16 + HexDigit(rest[i + 2])));
     i += 2;
   }
   return true;

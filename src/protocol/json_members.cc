@@ -3,6 +3,8 @@
 // the full parsing of whatever the sniffer hands it.
 #include "protocol/json_members.h"
 
+#include "types/hex.h"
+
 namespace netrpc::protocol {
 namespace {
 
@@ -28,13 +30,6 @@ char FoldRune(uint32_t r) {
   if (r == 0x17F) return 's';   // LATIN SMALL LETTER LONG S
   if (r == 0x212A) return 'k';  // KELVIN SIGN
   return kOther;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 // ScanString reads the string whose opening quote is at in[*i], leaving *i past its closing

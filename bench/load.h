@@ -50,6 +50,7 @@ struct ClientFlags {
   std::string addr = "127.0.0.1:7001";
   std::string system = "?";
   std::string protocol = "native";  // netrpc client only: native or gob
+  std::string tls_ca;               // netrpc client only: DialTLS, trusting this CA file
   Workload workload;
   double warmup_s = 2;
   double window_s = 10;
@@ -57,7 +58,7 @@ struct ClientFlags {
 };
 
 // ParseClientFlags reads --addr --system --workload --conns --inflight --payload --warmup
-// --window --server-pid --protocol; exits with a usage message on anything else.
+// --window --server-pid --protocol --tls-ca; exits with a usage message on anything else.
 inline ClientFlags ParseClientFlags(int argc, char** argv) {
   ClientFlags f;
   SetWorkload("W1", &f.workload);
@@ -65,7 +66,7 @@ inline ClientFlags ParseClientFlags(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: %s [--addr host:port] [--workload W1..W5] [--conns N] [--inflight N]\n"
                  "  [--payload BYTES] [--warmup S] [--window S] [--server-pid PID]\n"
-                 "  [--system NAME] [--protocol native|gob]\n",
+                 "  [--system NAME] [--protocol native|gob] [--tls-ca FILE]\n",
                  argv[0]);
     std::exit(2);
   };
@@ -77,6 +78,8 @@ inline ClientFlags ParseClientFlags(int argc, char** argv) {
       f.addr = v;
     else if (k == "--system")
       f.system = v;
+    else if (k == "--tls-ca")
+      f.tls_ca = v;
     else if (k == "--protocol")
       f.protocol = v;
     else if (k == "--workload") {

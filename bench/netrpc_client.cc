@@ -1,5 +1,7 @@
 // netrpc_client.cc: drives W1-W5 against a netrpc (or, with --protocol gob, a Go) server.
 // Each connection keeps exactly `inflight` calls going: a done callback issues the next one.
+#include <netrpc/tls.h>
+
 #include <atomic>
 #include <cstdio>
 #include <cstring>
@@ -52,7 +54,9 @@ class Load {
     options.loop = &loop_;
     connections_.resize(static_cast<size_t>(w.conns));
     for (auto& c : connections_) {
-      auto client = Dial("tcp", flags_.addr, options);
+      auto client = flags_.tls_ca.empty()
+                        ? Dial("tcp", flags_.addr, options)
+                        : DialTLS("tcp", flags_.addr, {.ca_file = flags_.tls_ca}, options);
       if (!client.ok()) {
         std::fprintf(stderr, "dial %s: %s\n", flags_.addr.c_str(),
                      client.error().message().c_str());

@@ -7,7 +7,7 @@ import os
 import platform
 import subprocess
 
-SYSTEMS = ["netrpc", "go-gob", "go-jsonrpc", "grpc", "raw-tcp", "netrpc-gob"]
+SYSTEMS = ["netrpc", "go-gob", "go-jsonrpc", "grpc", "raw-tcp", "netrpc-gob", "netrpc-tls"]
 LABELS = {
     "netrpc": "netrpc",
     "go-gob": "Go net/rpc (gob)",
@@ -15,10 +15,11 @@ LABELS = {
     "grpc": "gRPC C++ (callback)",
     "raw-tcp": "raw TCP (epoll)",
     "netrpc-gob": "netrpc client, gob → Go server",
+    "netrpc-tls": "netrpc over TLS",
 }
 COLORS = {
     "netrpc": "#1f77b4", "go-gob": "#2ca02c", "go-jsonrpc": "#98df8a", "grpc": "#d62728",
-    "raw-tcp": "#7f7f7f", "netrpc-gob": "#9467bd",
+    "raw-tcp": "#7f7f7f", "netrpc-gob": "#9467bd", "netrpc-tls": "#17becf",
 }
 WORKLOADS = {
     "W1": "small-mux (1 conn × 64)",

@@ -10,13 +10,13 @@ warmup=2
 window=10
 pin=0
 build_it=1
-systems="netrpc go-gob go-jsonrpc grpc raw-tcp netrpc-gob"
+systems="netrpc go-gob go-jsonrpc grpc raw-tcp netrpc-gob netrpc-tls"
 workloads="W1 W2 W3 W4 W5"
 out=$here/results
 
 usage() {
   echo "usage: $0 [--warmup S] [--window S] [--pin] [--no-build] [--build-dir DIR]"
-  echo "          [--systems 'netrpc go-gob go-jsonrpc grpc raw-tcp netrpc-gob']"
+  echo "          [--systems 'netrpc go-gob go-jsonrpc grpc raw-tcp netrpc-gob netrpc-tls']"
   echo "          [--workloads 'W1 W2 W3 W4 W5'] [--out DIR]"
   exit 2
 }
@@ -50,6 +50,13 @@ raw=$out/raw.txt
 server_cpu=(); client_cpu=()
 if ((pin)); then server_cpu=(taskset -c 0); client_cpu=(taskset -c 1); fi
 
+# netrpc-tls: netrpc's server and client inside TLS (TLS 1.3, P-256 keys), with certificates
+# made for this run.
+certs=$build/bench-certs
+case " $systems " in
+  *" netrpc-tls "*) bash "$root/tests/transport/make_test_certs.sh" "$certs" >/dev/null ;;
+esac
+
 # server_cmd SYSTEM / client_cmd SYSTEM print the programs of a system, or nothing if absent.
 server_cmd() {
   case $1 in
@@ -58,6 +65,7 @@ server_cmd() {
     go-jsonrpc) echo "$bin/go_bench_server --codec json" ;;
     grpc) echo "$bin/grpc_bench_server" ;;
     raw-tcp) echo "$bin/raw_bench_server" ;;
+    netrpc-tls) echo "$bin/netrpc_bench_server --tls-cert $certs/server.pem --tls-key $certs/server.key" ;;
   esac
 }
 client_cmd() {
@@ -68,6 +76,7 @@ client_cmd() {
     grpc) echo "$bin/grpc_bench_client" ;;
     raw-tcp) echo "$bin/raw_bench_client" ;;
     netrpc-gob) echo "$bin/netrpc_bench_client --protocol gob" ;;
+    netrpc-tls) echo "$bin/netrpc_bench_client --tls-ca $certs/ca.pem" ;;
   esac
 }
 
@@ -92,6 +101,8 @@ for system in $systems; do
   for w in $workloads; do
     # netrpc's gob client against Go's server is the interop check: W1 and W3 only.
     if [ "$system" = netrpc-gob ] && [ "$w" != W1 ] && [ "$w" != W3 ]; then continue; fi
+    # TLS's cost: small calls (W1) and bulk bytes (W5) beside plaintext netrpc.
+    if [ "$system" = netrpc-tls ] && [ "$w" != W1 ] && [ "$w" != W5 ]; then continue; fi
     # A fresh server per workload, so peak RSS belongs to that workload alone.
     "${server_cpu[@]}" "${server[@]}" --addr 127.0.0.1:0 >"$log" 2>&1 &
     server_pid=$!

@@ -5,8 +5,9 @@ include(CMakePackageConfigHelpers)
 
 # What a user of netrpc needs besides netrpc, in one place per form: the Debian packages (the
 # .deb's Depends), the CMake packages (find_dependency in netrpcConfig.cmake.in) and the link
-# flags (netrpc.pc). A new dependency (say OpenSSL for TLS) goes into all three.
-set(NETRPC_DEB_DEPENDS "libboost${NETRPC_BOOST_VERSION}-dev, libboost-json${NETRPC_BOOST_VERSION}-dev")
+# flags (netrpc.pc). A new dependency goes into all three, as OpenSSL (TLS) did.
+set(NETRPC_DEB_DEPENDS
+    "libboost${NETRPC_BOOST_VERSION}-dev, libboost-json${NETRPC_BOOST_VERSION}-dev, libssl-dev")
 set(NETRPC_DEB_MAINTAINER "netrpc maintainers" CACHE STRING "Maintainer of the libnetrpc-dev package")
 
 set(config_dir ${CMAKE_INSTALL_LIBDIR}/cmake/netrpc)
@@ -33,7 +34,7 @@ get_filename_component(boost_json_dir "${boost_json_lib}" DIRECTORY)
 if(NOT boost_json_dir IN_LIST CMAKE_CXX_IMPLICIT_LINK_DIRECTORIES)
   string(APPEND pc_deps " -L${boost_json_dir}")
 endif()
-string(APPEND pc_deps " -lboost_json ${CMAKE_THREAD_LIBS_INIT}")
+string(APPEND pc_deps " -lboost_json -lssl -lcrypto ${CMAKE_THREAD_LIBS_INIT}")
 string(STRIP "${pc_deps}" pc_deps)
 set(pc_cflags "-std=c++20")
 foreach(dir ${Boost_INCLUDE_DIRS})

@@ -1,6 +1,7 @@
 // sniff: protocol::Sniff on every prefix of the input (up to 4 * kMaxSniffBytes bytes). Once
 // it answers a protocol the answer must never change as bytes are added, and from
-// kMaxSniffBytes bytes on it must always decide.
+// kMaxSniffBytes bytes on it must always decide. SniffTls, which a TLS port asks first, is
+// held to the same, deciding from kTlsSniffBytes bytes on.
 #include "protocol/sniff.h"
 
 #include <cstddef>
@@ -9,7 +10,10 @@
 
 using netrpc::protocol::Detected;
 using netrpc::protocol::kMaxSniffBytes;
+using netrpc::protocol::kTlsSniffBytes;
 using netrpc::protocol::Sniff;
+using netrpc::protocol::SniffTls;
+using netrpc::protocol::TlsStart;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view in(reinterpret_cast<const char*>(data), size);
@@ -23,5 +27,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     decided = d;
   }
   if (size > n && Sniff(in) != decided) __builtin_trap();
+  TlsStart tls = TlsStart::kNeedMore;
+  for (size_t i = 0; i <= std::min(size, 2 * kTlsSniffBytes); ++i) {
+    TlsStart t = SniffTls(in.substr(0, i));
+    if (tls != TlsStart::kNeedMore && t != tls) __builtin_trap();
+    if (i >= kTlsSniffBytes && t == TlsStart::kNeedMore) __builtin_trap();
+    tls = t;
+  }
   return 0;
 }

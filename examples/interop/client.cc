@@ -1,9 +1,12 @@
 // client.cc: runs SPEC.md's 13 Interop cases against a netrpc or Go server over one protocol,
-// the C++ twin of the Go reference client. Usage: interop_client --addr HOST:PORT --proto P
+// the C++ twin of the Go reference client. Usage:
+//   interop_client [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] --addr HOST:PORT --proto P
 //
-// P is native, gob, json, http (DialHTTP, then gob) or geerpc (GeeRPC's Option, then gob).
+// P is native, gob, json, http (DialHTTP, then gob) or geerpc (GeeRPC's Option, then gob);
+// with --tls-ca each runs inside TLS (DialTLS, DialHTTPTLS), --tls-cert being for mTLS.
 // It prints `PASS name` or `FAIL name: why` per case, then `N passed, M failed`, and exits 1
 // when anything failed. Each case dials its own connection, so one broken case hides no other.
+#include <netrpc/tls.h>
 #include <unistd.h>
 
 #include <bit>
@@ -18,6 +21,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -38,7 +42,23 @@ std::string proto;  // the --proto flag
 // GobFamily: everything but json and native travels as gob.
 bool GobFamily() { return proto == "gob" || proto == "http" || proto == "geerpc"; }
 
+// tls is set by --tls-ca (and --tls-cert, --tls-key): every protocol then runs inside TLS.
+std::optional<netrpc::TlsDialOptions> tls;
+
+netrpc::Result<std::unique_ptr<netrpc::Client>> DialTlsProto(const std::string& addr) {
+  if (proto == "native") return netrpc::DialTLS("tcp", addr, *tls);
+  if (proto == "gob")
+    return netrpc::DialTLS("tcp", addr, *tls, {.protocol = netrpc::Protocol::kGob});
+  if (proto == "json") {
+    return netrpc::DialTLS("tcp", addr, *tls, {.protocol = netrpc::Protocol::kJson});
+  }
+  if (proto == "http") return netrpc::DialHTTPTLS("tcp", addr, *tls);
+  return netrpc::DialTLS("tcp", addr, *tls,
+                         {.protocol = netrpc::Protocol::kGob, .gee_option = true});  // geerpc
+}
+
 netrpc::Result<std::unique_ptr<netrpc::Client>> DialProto(const std::string& addr) {
+  if (tls) return DialTlsProto(addr);
   if (proto == "native") return netrpc::Dial("tcp", addr);
   if (proto == "gob") return netrpc::Dial("tcp", addr, {.protocol = netrpc::Protocol::kGob});
   if (proto == "json") return netrpc::Dial("tcp", addr, {.protocol = netrpc::Protocol::kJson});
@@ -755,11 +775,21 @@ int main(int argc, char** argv) {
       addr = argv[i + 1];
     } else if (flag == "--proto" || flag == "-proto") {
       proto = argv[i + 1];
+    } else if (flag == "--tls-ca") {
+      if (!tls) tls.emplace();
+      tls->ca_file = argv[i + 1];
+    } else if (flag == "--tls-cert") {
+      if (!tls) tls.emplace();
+      tls->certificate.cert_file = argv[i + 1];
+    } else if (flag == "--tls-key") {
+      if (!tls) tls.emplace();
+      tls->certificate.key_file = argv[i + 1];
     }
   }
   if (addr.empty() || (proto != "native" && proto != "gob" && proto != "json" && proto != "http" &&
                        proto != "geerpc")) {
-    std::cerr << "usage: interop_client --addr HOST:PORT --proto native|gob|json|http|geerpc\n";
+    std::cerr << "usage: interop_client [--tls-ca FILE [--tls-cert FILE --tls-key FILE]] "
+                 "--addr HOST:PORT --proto native|gob|json|http|geerpc\n";
     return 2;
   }
   int passed = 0, failed = 0;

@@ -34,6 +34,8 @@ using namespace std::chrono_literals;
 
 class ServerCodec;  // netrpc/codec.h: Go's rpc.ServerCodec, for codecs of one's own
 class ClientCodec;
+struct TlsConfig;  // netrpc/tls.h: TLS and mTLS
+struct TlsCertificate;
 
 // Protocol is what a client speaks; a server detects it per connection, on one port.
 enum class Protocol : uint8_t {
@@ -132,6 +134,9 @@ struct ServerOptions {
   // Nms" (0: no limit). The handler is not stopped; its late reply is dropped.
   std::chrono::milliseconds handler_timeout{0};
   std::chrono::milliseconds shutdown_grace = 30s;  // then Shutdown closes what is left
+  // handshake_timeout closes a connection on a TLS listener whose handshake has not finished
+  // by then; until then it counts against max_connections.
+  std::chrono::milliseconds handshake_timeout = 10s;
 };
 
 struct RegisterOptions {
@@ -197,6 +202,13 @@ class Server {
   // Listen starts serving on network ("tcp", "tcp4", "tcp6": host:port, port 0 picks a free
   // one; "unix": a socket path) and returns at once.
   Error Listen(std::string_view network, std::string_view address);
+  // ListenTLS is Listen over TLS ("tcp*" only), configured by config (netrpc/tls.h); kUsage if
+  // the certificate, key or CAs do not load. Every protocol Listen detects is served inside.
+  Error ListenTLS(std::string_view network, std::string_view address, const TlsConfig& config);
+  // ReloadCertificate replaces the certificate and key of every TLS listener of this server:
+  // connections accepted after it returns use the new pair, open ones keep theirs. On an
+  // error (kUsage: the pair does not load) the old pair stays.
+  Error ReloadCertificate(const TlsCertificate& certificate);
   // Accept serves every connection listener accepts, as Go's Server.Accept, and blocks until
   // the listener is closed or the server shuts down.
   Error Accept(Listener listener);

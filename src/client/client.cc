@@ -13,6 +13,7 @@
 #include "codec/gob.h"
 #include "codec/jsonrpc.h"
 #include "codec/native.h"
+#include "netrpc/tls.h"
 #include "protocol/gee_option.h"
 #include "protocol/http_connect.h"
 #include "transport/conn_access.h"
@@ -115,8 +116,24 @@ asio::awaitable<Result<std::shared_ptr<transport::Connection>>> ClientCore::Dial
   auto ex = loop_->Context().get_executor();  // the connection lives on the client's loop
   auto timeout = options_.connect_timeout;
   auto start = std::chrono::steady_clock::now();
-  auto c = co_await transport::Dial(ex, network, address, timeout);
+  transport::TcpKind kind;
+  std::string server_name;
+  if (tls_) {
+    server_name = tls_->Options().server_name;
+    uint16_t port = 0;
+    if (server_name.empty()) transport::ParseHostPort(address, &server_name, &port);
+    kind = [tls = tls_, server_name](asio::ip::tcp::socket socket) {
+      return transport::NewTlsClientConnection(std::move(socket), tls, server_name);
+    };
+  }
+  auto c = co_await transport::Dial(ex, network, address, timeout, kind);
   if (!c.ok()) co_return c;
+  if (tls_) {  // Go's tls.Dial: the handshake is part of the dial
+    if (Error err = co_await (*c)->Handshake(tls_->Options().handshake_timeout)) {
+      co_return Error(ErrorCode::kConnect,
+                      "dial " + network + " " + address + ": " + err.message());
+    }
+  }
   if (http_path.empty()) {
     if (Error err = co_await SendGeeOption(**c)) co_return err;
     co_return c;
@@ -568,6 +585,35 @@ Result<std::unique_ptr<Client>> DialHTTPPath(std::string_view network, std::stri
                                              std::string_view path, DialOptions options) {
   // Go's DialHTTP speaks gob: so does this one unless the options say otherwise.
   auto core = std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kGob));
+  if (Error err =
+          core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
+    core->Shutdown();
+    return err;
+  }
+  return detail::ClientCore::MakeClient(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> DialTLS(std::string_view network, std::string_view address,
+                                        const TlsDialOptions& tls, DialOptions options) {
+  auto context = transport::TlsClientContext::Make(tls);
+  if (!context.ok()) return context.error();
+  auto core =
+      std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kNative));
+  core->UseTls(std::move(*context));
+  if (Error err = core->Connect(network, address)) {
+    core->Shutdown();
+    return err;
+  }
+  return detail::ClientCore::MakeClient(std::move(core));
+}
+
+Result<std::unique_ptr<Client>> DialHTTPTLS(std::string_view network, std::string_view address,
+                                            const TlsDialOptions& tls, DialOptions options,
+                                            std::string_view path) {
+  auto context = transport::TlsClientContext::Make(tls);
+  if (!context.ok()) return context.error();
+  auto core = std::make_shared<detail::ClientCore>(detail::WithProtocol(options, Protocol::kGob));
+  core->UseTls(std::move(*context));
   if (Error err =
           core->Connect(network, address, path.empty() ? protocol::kDefaultRpcPath : path)) {
     core->Shutdown();

@@ -17,6 +17,7 @@
 #include "transport/event_loop.h"
 #include "transport/read_loop.h"
 #include "transport/stream.h"
+#include "transport/tls.h"
 
 namespace netrpc::detail {
 
@@ -36,6 +37,8 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   Error Connect(std::string_view network, std::string_view address, std::string_view http_path = {},
                 std::string_view connected = protocol::kConnected);
   Error Adopt(int fd);
+  // UseTls makes Connect dial TLS with tls (DialTLS); call it before Connect.
+  void UseTls(std::shared_ptr<transport::TlsClientContext> tls) { tls_ = std::move(tls); }
   // Run takes a connection made elsewhere (NewClient), with a codec of the caller's or, if
   // null, the one options.protocol names.
   Error Run(std::shared_ptr<transport::Connection> connection,
@@ -89,6 +92,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   void OnTimer();
 
   DialOptions options_;
+  std::shared_ptr<transport::TlsClientContext> tls_;  // DialTLS's; null for plain TCP
   codec::Limits limits_;
   std::unique_ptr<transport::EventLoop> own_loop_;  // unless DialOptions::loop is shared
   transport::EventLoop* loop_;

@@ -99,4 +99,15 @@ Detected Sniff(std::string_view in) {
   return Detected::kGob;
 }
 
+TlsStart SniffTls(std::string_view in) {
+  constexpr unsigned char kHandshake = 0x16, kMajor = 0x03, kMaxMinor = 0x04;
+  if (in.empty()) return TlsStart::kNeedMore;
+  if (static_cast<unsigned char>(in[0]) != kHandshake) return TlsStart::kNotTls;
+  if (in.size() < 2) return TlsStart::kNeedMore;
+  if (static_cast<unsigned char>(in[1]) != kMajor) return TlsStart::kNotTls;
+  if (in.size() < kTlsSniffBytes) return TlsStart::kNeedMore;
+  return static_cast<unsigned char>(in[2]) <= kMaxMinor ? TlsStart::kClientHello
+                                                        : TlsStart::kNotTls;
+}
+
 }  // namespace netrpc::protocol

@@ -24,4 +24,14 @@ inline constexpr size_t kMaxSniffBytes = 1024;
 
 Detected Sniff(std::string_view first_bytes);
 
+// TlsStart is whether a connection opens with TLS, decided before Sniff on a TLS port.
+enum class TlsStart {
+  kNeedMore,     // fewer than kTlsSniffBytes bytes, all a ClientHello's
+  kClientHello,  // a handshake record (0x16) of TLS 1.0 to 1.3's record versions (0x03 0x01..04,
+                 // or SSL 3.0's 0x03 0x00, which OpenSSL then refuses with a reason)
+  kNotTls,       // anything else: no protocol Sniff knows starts with 0x16
+};
+inline constexpr size_t kTlsSniffBytes = 3;
+TlsStart SniffTls(std::string_view first_bytes);
+
 }  // namespace netrpc::protocol

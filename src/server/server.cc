@@ -14,6 +14,7 @@
 
 #include "netrpc/codec.h"
 #include "netrpc/netrpc.h"
+#include "netrpc/tls.h"
 #include "server/server_access.h"
 #include "server/server_conn.h"
 #include "server/service_table.h"
@@ -21,6 +22,7 @@
 #include "transport/event_loop.h"
 #include "transport/listener.h"
 #include "transport/socket_connection.h"
+#include "transport/tls.h"
 #include "types/log.h"
 
 namespace netrpc {
@@ -75,6 +77,7 @@ class Server::Impl {
     ctx_.max_calls_in_flight = std::max<size_t>(1, options.max_calls_in_flight);
     ctx_.max_queued_reply_bytes = options.max_queued_reply_bytes;
     ctx_.handler_timeout = options.handler_timeout;
+    ctx_.handshake_timeout = options.handshake_timeout;
     if (options.idle_timeout.count() > 0) {
       sweeper_ = std::make_unique<asio::steady_timer>(loop_->Context());
       sweep_guard_->impl = this;
@@ -106,6 +109,35 @@ class Server::Impl {
     auto listener = transport::Listen(loop_->Context().get_executor(), network, address);
     if (!listener.ok()) return listener.error();
     return Serve(std::move(*listener), nullptr, "listen");
+  }
+
+  Error ListenTLS(std::string_view network, std::string_view address, const TlsConfig& config) {
+    auto made = transport::TlsServerContext::Make(config);
+    if (!made.ok()) return made.error();
+    std::shared_ptr<transport::TlsServerContext> tls = *made;
+    auto listener = transport::Listen(
+        loop_->Context().get_executor(), network, address, [tls](asio::ip::tcp::socket socket) {
+          return transport::NewTlsServerConnection(std::move(socket), tls);
+        });
+    if (!listener.ok()) return listener.error();
+    {
+      std::lock_guard lock(mu_);
+      tls_.push_back(tls);
+    }
+    return Serve(std::move(*listener), nullptr, "listen");
+  }
+
+  Error ReloadCertificate(const TlsCertificate& certificate) {
+    std::vector<std::shared_ptr<transport::TlsServerContext>> tls;
+    {
+      std::lock_guard lock(mu_);
+      tls = tls_;
+    }
+    if (tls.empty()) return Error(ErrorCode::kUsage, "ReloadCertificate: no TLS listener");
+    for (auto& t : tls) {
+      if (Error err = t->Reload(certificate)) return err;
+    }
+    return {};
   }
 
   // Serve accepts from listener in the background; `done`, if given, is set when the
@@ -333,7 +365,8 @@ class Server::Impl {
   bool shutdown_done_ = false;
   std::string address_;
   std::vector<std::shared_ptr<transport::Listener>> listeners_;
-  size_t accept_loops_ = 0;  // AcceptLoops still running
+  std::vector<std::shared_ptr<transport::TlsServerContext>> tls_;  // ListenTLS's, for reloads
+  size_t accept_loops_ = 0;                                        // AcceptLoops still running
   std::unordered_map<server::ServerConn*, std::shared_ptr<server::ServerConn>> conns_;
 };
 
@@ -369,6 +402,13 @@ Error Server::AddFunc(std::string_view service_method, detail::MethodStub stub,
 
 Error Server::Listen(std::string_view network, std::string_view address) {
   return impl_->Listen(network, address);
+}
+Error Server::ListenTLS(std::string_view network, std::string_view address,
+                        const TlsConfig& config) {
+  return impl_->ListenTLS(network, address, config);
+}
+Error Server::ReloadCertificate(const TlsCertificate& certificate) {
+  return impl_->ReloadCertificate(certificate);
 }
 std::string Server::Address() const { return impl_->Address(); }
 void Server::Serve() { impl_->Serve(); }

@@ -41,9 +41,12 @@ asio::awaitable<void> ServerConn::Run() {
   auto self = shared_from_this();
   Error err;
   try {
-    if (!codec_) {
+    // A TLS handshake runs first, bounded in time; a plain connection has none.
+    err = co_await stream_->GetConnection()->Handshake(ctx_.handshake_timeout);
+    handshake_done_.store(true);
+    if (!err && !codec_) {
       err = co_await ChooseCodec();
-    } else {
+    } else if (!err) {
       SetProtocol(WireProtocol::kCodec);  // ServeCodec
     }
     if (!err) {
@@ -478,6 +481,9 @@ void ServerConn::CloseWhenFlushed() {
 
 void ServerConn::Drain() {
   draining_.store(true);
+  // Before its handshake ends a connection has no call to finish: Shutdown need not wait for
+  // a client that stalls there (the read loop's stop does not reach the handshake).
+  if (!handshake_done_.load()) stream_->Close();
   stream_->StopReading();
 }
 

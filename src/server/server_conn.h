@@ -32,6 +32,7 @@ struct ServerContext {
   size_t max_calls_in_flight = 1024;
   size_t max_queued_reply_bytes = 64u << 20;
   std::chrono::milliseconds handler_timeout{0};
+  std::chrono::milliseconds handshake_timeout{10000};  // TLS's (Connection::Handshake)
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn>, private transport::MessageSink {
@@ -108,7 +109,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};
   std::atomic<bool> closing_{false};
-  std::atomic<bool> draining_{false};  // Shutdown asked: linger before closing
+  std::atomic<bool> draining_{false};        // Shutdown asked: linger before closing
+  std::atomic<bool> handshake_done_{false};  // Connection::Handshake returned
   // The limit on this connection's handlers: the server's, or a GeeRPC client's shorter
   // HandleTimeout, answered then with GeeRPC's own text. Set before the first call.
   std::chrono::nanoseconds handler_timeout_;

@@ -1,5 +1,5 @@
 // connection.h: the transport's byte stream, whatever carries it: TCP, Unix, an adopted
-// descriptor, an in-memory pipe, and TLS next. Server and client see only this interface.
+// descriptor, an in-memory pipe, TLS (tls.h). Server and client see only this interface.
 #pragma once
 
 #include <boost/asio/any_completion_handler.hpp>

@@ -82,8 +82,8 @@ Result<std::vector<tcp::endpoint>> Resolve(std::string_view network, std::string
 template <class Protocol>
 class SocketListener final : public Listener {
  public:
-  SocketListener(const asio::any_io_executor& executor, std::string network)
-      : network_(std::move(network)), acceptor_(executor) {}
+  SocketListener(const asio::any_io_executor& executor, std::string network, TcpKind kind = {})
+      : network_(std::move(network)), kind_(std::move(kind)), acceptor_(executor) {}
   ~SocketListener() override { Close(); }
 
   Error Bind(const typename Protocol::endpoint& endpoint, std::string_view address) {
@@ -132,6 +132,7 @@ class SocketListener final : public Listener {
               token);
       if (!ec) {
         if constexpr (std::is_same_v<Protocol, tcp>) {
+          if (kind_) co_return kind_(std::move(socket));
           co_return NewTcpConnection(std::move(socket));
         } else {
           co_return NewUnixConnection(std::move(socket));
@@ -165,6 +166,7 @@ class SocketListener final : public Listener {
 
  private:
   std::string network_;
+  TcpKind kind_;
   std::string address_;
   std::string path_;
   typename Protocol::acceptor acceptor_;
@@ -175,7 +177,11 @@ class SocketListener final : public Listener {
 }  // namespace
 
 Result<std::shared_ptr<Listener>> Listen(const asio::any_io_executor& executor,
-                                         std::string_view network, std::string_view address) {
+                                         std::string_view network, std::string_view address,
+                                         TcpKind kind) {
+  if (network == "unix" && kind) {
+    return Error(ErrorCode::kUsage, "listen unix " + std::string(address) + ": TLS needs TCP");
+  }
   if (network == "unix") {
     auto l = std::make_shared<SocketListener<Local>>(executor, "unix");
     if (Error err = l->Bind(Local::endpoint(std::string(address)), address)) return err;
@@ -195,16 +201,18 @@ Result<std::shared_ptr<Listener>> Listen(const asio::any_io_executor& executor,
                 return ec;
               });
   if (!endpoints.ok()) return endpoints.error();
-  auto l = std::make_shared<SocketListener<tcp>>(executor, std::string(network));
+  auto l = std::make_shared<SocketListener<tcp>>(executor, std::string(network), std::move(kind));
   if (Error err = l->Bind(endpoints->front(), address)) return err;
   return std::shared_ptr<Listener>(l);
 }
 
 asio::awaitable<Result<std::shared_ptr<Connection>>> Dial(asio::any_io_executor executor,
                                                           std::string network, std::string address,
-                                                          std::chrono::milliseconds timeout) {
+                                                          std::chrono::milliseconds timeout,
+                                                          TcpKind kind) {
   using namespace asio::experimental::awaitable_operators;
   std::string where = "dial " + network + " " + address;
+  if (network == "unix" && kind) co_return Error(ErrorCode::kUsage, where + ": TLS needs TCP");
   asio::steady_timer timer(executor, timeout);
   if (network == "unix") {
     Local::socket s(executor);
@@ -257,7 +265,7 @@ asio::awaitable<Result<std::shared_ptr<Connection>>> Dial(asio::any_io_executor 
                        timer.async_wait(asio::as_tuple(asio::use_awaitable)));
     if (r.index() == 1) co_return Error(ErrorCode::kConnect, where + ": i/o timeout");
     auto [ec] = std::get<0>(r);
-    if (!ec) co_return NewTcpConnection(std::move(s));
+    if (!ec) co_return kind ? kind(std::move(s)) : NewTcpConnection(std::move(s));
     last = Error(ErrorCode::kConnect, where + ": " + ec.message());
   }
   co_return last;

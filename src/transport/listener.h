@@ -4,7 +4,9 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -29,16 +31,21 @@ class Listener {
   virtual bool Closed() const = 0;
 };
 
+// TcpKind makes the Connection for a connected TCP socket (TLS's, say); unset, a plain one.
+// A kind of TCP is refused on "unix" (kUsage).
+using TcpKind = std::function<std::shared_ptr<Connection>(boost::asio::ip::tcp::socket)>;
+
 // Listen binds network ("tcp", "tcp4", "tcp6" or "unix") at address, as Go's net.Listen,
 // with its acceptor on `executor`.
 Result<std::shared_ptr<Listener>> Listen(const boost::asio::any_io_executor& executor,
-                                         std::string_view network, std::string_view address);
+                                         std::string_view network, std::string_view address,
+                                         TcpKind kind = {});
 
 // Dial connects to address on `executor`, trying each resolved address in turn, and fails
 // with kConnect if none answers within timeout (Go's net.DialTimeout).
 boost::asio::awaitable<Result<std::shared_ptr<Connection>>> Dial(
     boost::asio::any_io_executor executor, std::string network, std::string address,
-    std::chrono::milliseconds timeout);
+    std::chrono::milliseconds timeout, TcpKind kind = {});
 
 // ParseHostPort splits "host:port" ("[::1]:80" too) and checks the port; an empty host is
 // every interface, "0.0.0.0".

@@ -161,7 +161,7 @@ case $mode in
     [[ $(dpkg-deb -f "$deb" Package) == libnetrpc-dev && $(dpkg-deb -f "$deb" Version) == "$version" ]] ||
       fail "$deb: $(dpkg-deb -f "$deb")"
     depends=$(dpkg-deb -f "$deb" Depends)
-    for need in libboost1.81-dev libboost-json1.81-dev; do
+    for need in libboost1.81-dev libboost-json1.81-dev libssl-dev; do
       [[ ", $depends," == *", $need,"* ]] || fail "Depends '$depends' lacks $need"
     done
     [[ -n $(dpkg-deb -f "$deb" Maintainer) && -n $(dpkg-deb -f "$deb" Description) ]] ||

@@ -8,6 +8,8 @@
 #   INTEROP_WORK     a folder in the build dir for the Go binaries and the server's state
 #   INTEROP_SERVER   netrpc's interop_server;  INTEROP_CLIENT  netrpc's interop_client
 #   INTEROP_GO_DIAL_CASES  netrpc's go_dial_cases (tests/interop/go_dial_cases.cc)
+#   INTEROP_GO_TLS_CASES   netrpc's go_tls_cases (tests/interop/go_tls_cases.cc)
+#   INTEROP_MAKE_CERTS     tests/transport/make_test_certs.sh
 #
 # Modes (one per ctest test):
 #   build-go                   build the Go programs into $INTEROP_WORK/go-bin (fixture setup)
@@ -22,12 +24,25 @@
 #                              replies compared (tests/interop/go/jsoncompat)
 #   geerpc-go-client           GeeRPC-style Go client (go/geerpc) -> netrpc server
 #   netrpc-client-to-go-dial-cases  go_dial_cases -> GeeRPC-style Go server and Go reference
+#   start-netrpc-tls-server    make the test certificates, start interop_server with TLS and a
+#                              required client certificate (mTLS) (fixture setup)
+#   stop-netrpc-tls-server     as stop-netrpc-server, for it (fixture cleanup)
+#   netrpc-client-tls PROTO    netrpc client -> netrpc TLS server, mTLS (+ native)
+#   go-client-tls PROTO        Go tls.Dial + rpc/jsonrpc/CONNECT -> netrpc TLS server, mTLS
+#                              (gob|json|http)
+#   go-client-tls-refused WHO  the same without a client certificate (none) or with one of
+#                              another CA (stranger): refused
+#   netrpc-client-to-go-tls    go_tls_cases -> Go's tls.Listen + rpc.ServeConn, mTLS
 set -euo pipefail
 
 mode=${1:?usage: run_interop.sh MODE [PROTO]}
 proto=${2:-}
 bin=$INTEROP_WORK/go-bin
 state=$INTEROP_WORK/netrpc-server
+certs=$INTEROP_WORK/tls-certs
+case $mode in  # the TLS server's tests read its state
+  *-tls | *-tls-server | go-client-tls-refused) state=$INTEROP_WORK/netrpc-tls-server ;;
+esac
 client_timeout=50  # seconds; ctest's own limit for each test is 60
 
 fail() {
@@ -96,15 +111,23 @@ case $mode in
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/gobskip" ./gobskip)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/jsoncompat" ./jsoncompat)
     (cd "$INTEROP_GO_OWN" && go_build -o "$bin/geerpc" ./geerpc)
+    (cd "$INTEROP_GO_OWN" && go_build -o "$bin/tls" ./tls)
     echo "built $(ls "$bin" | tr '\n' ' ')with $(go version)"
     ;;
 
-  start-netrpc-server)
+  start-netrpc-server | start-netrpc-tls-server)
     rm -rf "$state"
     mkdir -p "$state"
+    server_flags=()
+    if [[ $mode == start-netrpc-tls-server ]]; then
+      bash "$INTEROP_MAKE_CERTS" "$certs" || fail "could not make the test certificates"
+      server_flags=(--tls-cert "$certs/server.pem" --tls-key "$certs/server.key"
+        --tls-client-ca "$certs/ca.pem")
+    fi
     # The server outlives this script: the tests of the fixture share its one port. Its
     # output goes to files so that ctest does not wait on a pipe it still holds.
-    setsid "$INTEROP_SERVER" 127.0.0.1:0 >"$state/stdout" 2>"$state/stderr" </dev/null &
+    setsid "$INTEROP_SERVER" "${server_flags[@]}" 127.0.0.1:0 >"$state/stdout" 2>"$state/stderr" \
+      </dev/null &
     pid=$!
     trap 'kill "$pid" 2>/dev/null || true' EXIT  # until it is known to be serving
     line=$(wait_for_line "$state/stdout" '^listening on ' "$pid") ||
@@ -122,7 +145,7 @@ case $mode in
     echo "netrpc interop_server (pid $pid) $line"
     ;;
 
-  stop-netrpc-server)
+  stop-netrpc-server | stop-netrpc-tls-server)
     pid=$(cat "$state/pid" 2>/dev/null) || fail "no pid in $state (did the setup fail?)"
     if ! is_our_server "$pid"; then
       show_server_log
@@ -221,6 +244,40 @@ case $mode in
       --geehttp "$(field geehttp "$gee_line")" --gob "$(field gob "$ref_line")" \
       --json "$(field json "$ref_line")" \
       --http "$(field http "$ref_line")"
+    ;;
+
+  netrpc-client-tls)
+    run_client "13 passed, 0 failed" "$INTEROP_CLIENT" --tls-ca "$certs/ca.pem" \
+      --tls-cert "$certs/client.pem" --tls-key "$certs/client.key" --addr "$(netrpc_addr)" \
+      --proto "$proto"
+    ;;
+
+  go-client-tls)
+    run_client "3 passed, 0 failed" "$bin/tls" -client "$(netrpc_addr)" -proto "$proto" \
+      -ca "$certs/ca.pem" -cert "$certs/client.pem" -key "$certs/client.key"
+    ;;
+
+  go-client-tls-refused)
+    who=()
+    [[ $proto == stranger ]] && who=(-cert "$certs/stranger.pem" -key "$certs/stranger.key")
+    run_client "1 passed, 0 failed" "$bin/tls" -client "$(netrpc_addr)" -proto gob \
+      -ca "$certs/ca.pem" "${who[@]}" -refused
+    ;;
+
+  netrpc-client-to-go-tls)
+    out=$(mktemp)
+    "$bin/tls" -serve 127.0.0.1:0 -cert "$certs/server.pem" -key "$certs/server.key" \
+      -client-ca "$certs/ca.pem" >"$out" 2>&1 &
+    pid=$!
+    trap 'kill "$pid" 2>/dev/null || true; rm -f "$out"' EXIT
+    line=$(wait_for_line "$out" '^gob=' "$pid") ||
+      { cat "$out"; fail "the Go TLS server printed no 'gob=ADDR json=ADDR' line within 10 s"; }
+    field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p"; }
+    echo "Go TLS server: $line"
+    run_client "4 passed, 0 failed" "$INTEROP_GO_TLS_CASES" --gob "$(field gob "$line")" \
+      --json "$(field json "$line")" --ca "$certs/ca.pem" --cert "$certs/client.pem" \
+      --key "$certs/client.key" --stranger-cert "$certs/stranger.pem" \
+      --stranger-key "$certs/stranger.key"
     ;;
 
   *)

@@ -89,4 +89,24 @@ TEST(Sniff, JsonAnswersNeverFlip) {
   EXPECT_EQ(Sniff(std::string(2 * netrpc::protocol::kMaxSniffBytes, ' ')), Detected::kNeedMore);
 }
 
+// A TLS port asks SniffTls first: a handshake record of TLS 1.0 to 1.3's record versions is a
+// ClientHello; anything else is decided from its first differing byte.
+TEST(SniffTls, ClientHelloStartsAndEverythingElse) {
+  using netrpc::protocol::SniffTls;
+  using netrpc::protocol::TlsStart;
+  EXPECT_EQ(SniffTls(""), TlsStart::kNeedMore);
+  EXPECT_EQ(SniffTls("\x16"), TlsStart::kNeedMore);
+  EXPECT_EQ(SniffTls("\x16\x03"), TlsStart::kNeedMore);
+  for (char minor : {'\x00', '\x01', '\x02', '\x03', '\x04'}) {
+    EXPECT_EQ(SniffTls(std::string("\x16\x03") + minor), TlsStart::kClientHello);
+  }
+  EXPECT_EQ(SniffTls("\x16\x03\x05"), TlsStart::kNotTls);
+  EXPECT_EQ(SniffTls("\x16\x02"), TlsStart::kNotTls);
+  EXPECT_EQ(SniffTls("\x15\x03\x01"), TlsStart::kNotTls);  // an alert record
+  for (const char* plain : {"CONNECT /_goRPC_ HTTP/1.0\n\n", "GET / HTTP/1.1\r\n", "{\"id\":1}"}) {
+    EXPECT_EQ(SniffTls(plain), TlsStart::kNotTls) << plain;
+    EXPECT_NE(Sniff(plain), Detected::kNeedMore) << plain;
+  }
+}
+
 }  // namespace

@@ -33,8 +33,15 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       large_(codec_ ? codec_->Large() : nullptr),
       handler_timeout_(ctx.handler_timeout) {}
 
-ServerConn::~ServerConn() {
+ServerConn::~ServerConn() = default;
+
+void ServerConn::Closed() {
+  // Here, not in the destructor: the server may be gone once on_closed_ has run, and the
+  // counters are its.
   if (protocol_ != nullptr) protocol_->open.fetch_sub(1, std::memory_order_relaxed);
+  protocol_ = nullptr;
+  stream_->StopCounting();
+  if (on_closed_) on_closed_(this);
 }
 
 asio::awaitable<void> ServerConn::Run() {
@@ -457,13 +464,13 @@ void ServerConn::CloseWhenFlushed() {
         self->one_error_ = Error(ErrorCode::kIo, "ServeRequest: writing the response failed");
       }
       self->stream_->GetConnection()->Unread(self->stream_->Buffer().Data());
-      if (self->on_closed_) self->on_closed_(self.get());
+      self->Closed();
       return;
     }
     if (self->codec_) self->codec_->Close();
     if (!self->draining_.load()) {  // the peer left or broke the protocol: close at once
       self->stream_->Close();
-      if (self->on_closed_) self->on_closed_(self.get());
+      self->Closed();
       return;
     }
     // Shutting down while the peer may still be sending: linger so that the replies just
@@ -473,7 +480,7 @@ void ServerConn::CloseWhenFlushed() {
         [self]() -> asio::awaitable<void> {
           co_await self->stream_->Linger(kLinger);
           self->stream_->Close();
-          if (self->on_closed_) self->on_closed_(self.get());
+          self->Closed();
         },
         asio::detached);
   });

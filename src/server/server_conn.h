@@ -96,6 +96,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
                   ConstValue body, std::unique_ptr<detail::CallSlot>* owner = nullptr);
   void ReadingDone();
   void CloseWhenFlushed();
+  // Closed ends the connection's life for its server: counters, then on_closed_.
+  void Closed();
 
   const ServerContext& ctx_;
   std::shared_ptr<transport::Stream> stream_;

@@ -96,6 +96,14 @@ class Stream : public std::enable_shared_from_this<Stream>, public WriteWaiter {
     count_out_ = out;
   }
 
+  // StopCounting stops adding to the counters CountBytes gave (their owner is going). On the
+  // strand.
+  void StopCounting() {
+    count_in_ = nullptr;
+    count_out_ = nullptr;
+    read_total_ = 0;
+  }
+
   // OnWritten ends a batch's write (WriteWaiter), on the strand.
   void OnWritten(boost::system::error_code ec, size_t bytes) override;
 

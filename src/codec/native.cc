@@ -607,6 +607,7 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
   }
 
   Error ReadResponseBody(Value body) override {
+    bool checked = typed_ && !reply_type_.empty();
     if (typed_) {
       typed_ = false;
       if (body.object != nullptr && !reply_type_.empty()) {
@@ -625,7 +626,13 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
     }
     if (body.object == nullptr) return {};
     NativeReader reader(body_, limits_);
-    return reader.ReadValue(body);
+    Error err = reader.ReadValue(body);
+    if (err && !checked && server_.load(std::memory_order_relaxed) != Server::kNew) {
+      // An older server sends no reply type: say what was being decoded.
+      return Error(err.code(), err.message() + " (decoding " + NativeFingerprint(body.type) +
+                                   ": the server sent another type?)");
+    }
+    return err;
   }
 
  private:

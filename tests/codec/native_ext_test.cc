@@ -324,6 +324,18 @@ TEST(NativeExtensions, NewClientWithAnOlderServer) {
   ASSERT_FALSE(native->WriteCall({"Arith.Divide", 1}, {TypeOf<SArgs>(), &args}, extras, &out));
   EXPECT_EQ(out, std::string("\x05\x00\x00\x00\x01\x04\x02\x0e\x04", 9));
   EXPECT_FALSE(native->WriteCancel(1, &out));
+  // A reply of another type from that server cannot be checked; its decode error says so.
+  in = out;
+  ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
+  ASSERT_FALSE(server->ReadRequestBody({TypeOf<SArgs>(), &got}));
+  replies.clear();
+  ASSERT_FALSE(
+      server->WriteResponse({h.service_method, h.seq, ""}, {TypeOf<Quotient>(), &q}, &replies));
+  ASSERT_GT(client->ReadResponseHeader(replies, &rh).consumed, 0u);
+  std::string s;  // a string for a struct
+  EXPECT_EQ(client->ReadResponseBody({TypeOf<std::string>(), &s}).message(),
+            "native: truncated string at byte 1 (decoding std::string: the server sent another "
+            "type?)");
 }
 
 TEST(NativeExtensions, OlderClientGetsVersionOneAnswersAndOldDecodeErrorsNameTheType) {

@@ -238,18 +238,14 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
 
   Error ReadRequestBody(Value body) override {
     if (body.object == nullptr) return {};
-    if (check_ != nullptr && check_->matched != body.type) {
-      const std::string& ours = NativeFingerprint(body.type);
-      if (ours != check_->client_type) {
-        return TypeMismatch(check_->name, "client sends", check_->client_type, "server expects",
-                            ours);
-      }
-      check_->matched = body.type;  // later calls compare the pointer only
+    if (check_ != nullptr && check_->matched != body.type) [[unlikely]] {
+      if (Error err = CheckArgs(body.type)) return err;
     }
-    NativeReader reader(body_, limits_);
-    Error err = reader.ReadValue(body);
-    if (err && check_ == nullptr) return DecodeError(err, body.type);
-    return err;
+    if (check_ != nullptr) [[likely]] {  // types agreed: an error is the bytes' own fault
+      NativeReader reader(body_, limits_);
+      return reader.ReadValue(body);
+    }
+    return DecodeUntyped(body);
   }
 
   // The client's half of the capability has no use on a server.
@@ -288,12 +284,7 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
   }
 
   // NativeServer.
-  Control TakeControl(uint64_t* seq) override {
-    *seq = control_seq_;
-    return std::exchange(control_, Control::kNone);
-  }
-  std::chrono::nanoseconds Timeout() const override { return timeout_; }
-  const Metadata& RequestMetadata() const override { return metadata_; }
+  const NativeRequest& Last() const override { return last_; }
   uint64_t CallSeq(uint64_t wire_seq) const override {
     return extended_.load(std::memory_order_relaxed) ? wire_seq >> kSeqShift : wire_seq;
   }
@@ -317,31 +308,66 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
 
   // DecodeError names the type a body did not decode as: a client of another type that sent
   // no fingerprint (an older one) gets that said, not only where the bytes ran out.
-  static Error DecodeError(const Error& err, const TypeInfo* t) {
-    return Error(err.code(), err.message() + " (decoding " + NativeFingerprint(t) +
-                                 ": the client sent another type?)");
+  // CheckArgs compares our argument type with the one the client described, once per type.
+  [[gnu::noinline]] Error CheckArgs(const TypeInfo* t) {
+    const std::string& ours = NativeFingerprint(t);
+    if (ours != check_->client_type) {
+      return TypeMismatch(check_->name, "client sends", check_->client_type, "server expects",
+                          ours);
+    }
+    check_->matched = t;  // later calls compare the pointer only
+    return {};
+  }
+
+  // DecodeUntyped decodes the body of a client that described no type (an older one).
+  [[gnu::noinline]] Error DecodeUntyped(Value body) {
+    NativeReader reader(body_, limits_);
+    Error err = reader.ReadValue(body);
+    if (err && check_ == nullptr) [[unlikely]]
+      AddTypeHint(&err, body.type);
+    return err;
+  }
+
+  // AddTypeHint names the type a body did not decode as: a client of another type that sent
+  // no fingerprint (an older one) gets that said, not only where the bytes ran out.
+  [[gnu::noinline, gnu::cold]] static void AddTypeHint(Error* err, const TypeInfo* t) {
+    *err = Error(err->code(), err->message() + " (decoding " + NativeFingerprint(t) +
+                                  ": the client sent another type?)");
   }
 
   // ParseHeader reads a request's header from the start of its payload; `commit` makes a
   // newly interned method name count (a peek must not). Without body_end (a peek at a part),
   // a request with records is refused: they are at its end.
-  Error ParseHeader(std::string_view payload, Request* header, bool commit, size_t* body_at,
-                    size_t* body_end, bool* interns = nullptr) {
+  // Inlined: it is most of a call's header cost, and its Error is then built only on failure.
+  [[gnu::always_inline]] Error ParseHeader(std::string_view payload, Request* header, bool commit,
+                                           size_t* body_at, size_t* body_end,
+                                           bool* interns = nullptr) {
     NativeReader reader(payload, limits_);
     std::string_view kind;
     uint64_t tag = 0;
     check_ = nullptr;
-    if (timeout_.count() != 0) timeout_ = {};
-    if (!metadata_.empty()) metadata_.clear();
+    if (extras_) [[unlikely]] {
+      extras_ = false;
+      last_.control = NativeRequest::Control::kNone;
+      last_.timeout = {};
+      last_.metadata.clear();
+    }
     if (!reader.ReadBytes(1, &kind)) return Malformed("not a request");
-    if (kind[0] == kCancel && extended_.load(std::memory_order_relaxed)) {
-      if (!reader.ReadVarint(&control_seq_)) return Malformed("truncated cancel");
+    if (kind[0] != kRequest) [[unlikely]] {
+      if (kind[0] != kCancel || !extended_.load(std::memory_order_relaxed)) {
+        return Malformed("not a request");
+      }
+      uint64_t seq = 0;
+      if (!reader.ReadVarint(&seq)) return Malformed("truncated cancel");
       if (body_end == nullptr) return Malformed("a cancel");  // never large
-      if (commit) control_ = Control::kCancel;
+      if (commit) {
+        extras_ = true;
+        last_.control = NativeRequest::Control::kCancel;
+        last_.cancel_seq = seq;
+      }
       *body_at = *body_end = reader.Position();
       return {};
     }
-    if (kind[0] != kRequest) return Malformed("not a request");
     if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&tag)) {
       return Malformed("truncated request header");
     }
@@ -364,7 +390,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
       } else if (header->seq == kHelloSeq && name == kNativeHello && !v1_) {
         if (commit) {
           extended_.store(true, std::memory_order_release);
-          control_ = Control::kHello;
+          extras_ = true;
+          last_.control = NativeRequest::Control::kHello;
         }
         *body_at = reader.Position();
         if (body_end != nullptr) *body_end = payload.size();
@@ -373,11 +400,12 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     } else {
       if (id == 0 || id > methods_.size()) return Malformed("unknown method id");
       method = &methods_[id - 1];
-      header->service_method = method->name;
+      // Most requests repeat the method of the one before: comparing costs less than copying.
+      if (header->service_method != method->name) header->service_method = method->name;
     }
     *body_at = reader.Position();
     if (method != nullptr && !method->client_type.empty()) check_ = method;
-    if (!extended_.load(std::memory_order_relaxed) || !(header->seq & kHasRecords)) {
+    if (!(header->seq & kHasRecords) || !extended_.load(std::memory_order_relaxed)) [[likely]] {
       if (body_end != nullptr) *body_end = payload.size();
       return {};
     }
@@ -385,8 +413,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     return ParseRecords(payload, header, method, body_at, body_end);
   }
 
-  Error ParseRecords(std::string_view payload, Request* header, MethodTypes* method,
-                     size_t* body_at, size_t* body_end) {
+  [[gnu::noinline]] Error ParseRecords(std::string_view payload, Request* header,
+                                       MethodTypes* method, size_t* body_at, size_t* body_end) {
     uint32_t n = 0;
     if (payload.size() - *body_at < kRecordsTrailer) return Malformed("truncated records");
     std::memcpy(&n, payload.data() + payload.size() - kRecordsTrailer, 4);
@@ -411,7 +439,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
           NativeReader v(r.bytes, limits_);
           uint64_t ns = 0;
           if (!v.ReadVarint(&ns)) return Malformed("bad timeout record");
-          timeout_ = std::chrono::nanoseconds(
+          extras_ = true;
+          last_.timeout = std::chrono::nanoseconds(
               static_cast<int64_t>(std::min<uint64_t>(ns, std::numeric_limits<int64_t>::max())));
           break;
         }
@@ -421,7 +450,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
           if (!v.ReadVarint(&count) || count > v.Remaining() / 2) {
             return Malformed("bad metadata record");
           }
-          metadata_.reserve(count);
+          extras_ = true;
+          last_.metadata.reserve(count);
           for (uint64_t i = 0; i < count; ++i) {
             uint64_t kn = 0, vn = 0;
             std::string_view key, value;
@@ -429,7 +459,7 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
                 !v.ReadBytes(vn, &value)) {
               return Malformed("bad metadata record");
             }
-            metadata_.emplace_back(key, value);
+            last_.metadata.emplace_back(key, value);
           }
           break;
         }
@@ -451,10 +481,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
   // dispatched; read by WriteResponse, which may run on another thread.
   std::atomic<bool> extended_{false};
   bool v1_;  // never extended: as an older server
-  Control control_ = Control::kNone;
-  uint64_t control_seq_ = 0;
-  std::chrono::nanoseconds timeout_{0};
-  Metadata metadata_;
+  NativeRequest last_;
+  bool extras_ = false;  // last_ holds more than kNone: clear it before the next request
 };
 
 class NativeClientCodec final : public ClientCodec, public LargeMessages, public NativeClient {

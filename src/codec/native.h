@@ -74,19 +74,23 @@ class NativeClient {
   virtual bool WriteCancel(uint64_t seq, std::string* out) = 0;
 };
 
-// NativeServer is the native server codec's side beyond ServerCodec: what ReadRequestHeader
-// found besides requests. Read-loop only, about the message ReadRequestHeader just read.
+// NativeRequest is what the native server codec found in the message it just read besides
+// a call: a hello or a cancel instead of one, or the caller's extras. Read-loop only; a
+// plain struct, so that a call without extras costs the server a load and a compare.
+struct NativeRequest {
+  enum class Control { kNone, kHello, kCancel };
+  Control control = Control::kNone;
+  uint64_t cancel_seq = 0;              // the client's seq, unshifted
+  std::chrono::nanoseconds timeout{0};  // the caller's remaining time, 0: none
+  Metadata metadata;                    // empty: none
+};
+
+// NativeServer is the native server codec's side beyond ServerCodec.
 class NativeServer {
  public:
-  enum class Control { kNone, kHello, kCancel };
   virtual ~NativeServer() = default;
-  // TakeControl says whether that message was a hello or a cancel rather than a call; a
-  // cancel's seq is the client's, unshifted (see CallSeq).
-  virtual Control TakeControl(uint64_t* seq) = 0;
-  // Timeout is the caller's remaining time sent with the request, or 0.
-  virtual std::chrono::nanoseconds Timeout() const = 0;
-  // RequestMetadata is the metadata sent with the request (empty when none).
-  virtual const Metadata& RequestMetadata() const = 0;
+  // Last is about the message ReadRequestHeader read last; its address never changes.
+  virtual const NativeRequest& Last() const = 0;
   // CallSeq is the client's seq of a request's header.seq, which is seq' on the wire.
   virtual uint64_t CallSeq(uint64_t wire_seq) const = 0;
 };

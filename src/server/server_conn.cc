@@ -32,6 +32,7 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       codec_(std::move(codec)),
       large_(codec_ ? codec_->Large() : nullptr),
       native_(codec_ ? codec::AsNativeServer(codec_.get()) : nullptr),
+      native_last_(native_ ? &native_->Last() : nullptr),
       handler_timeout_(ctx.handler_timeout) {}
 
 ServerConn::~ServerConn() {
@@ -99,6 +100,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
     if (codec_) {
       large_ = codec_->Large();
       native_ = codec::AsNativeServer(codec_.get());
+      native_last_ = native_ ? &native_->Last() : nullptr;
       SetProtocol(protocol);
       co_return Error{};
     }
@@ -310,18 +312,14 @@ struct ServerConn::Watchdog {
 };
 
 void ServerConn::Serve(Request& header) {
-  if (native_ != nullptr) {
-    uint64_t seq = 0;
-    switch (native_->TakeControl(&seq)) {
-      case codec::NativeServer::Control::kHello:  // answered so that the client learns we speak
-        WriteReply(header.seq, header.service_method, {}, {});  // the extensions
-        return;
-      case codec::NativeServer::Control::kCancel:
-        CancelCall(seq);
-        return;
-      case codec::NativeServer::Control::kNone:
-        break;
+  if (native_last_ != nullptr && native_last_->control != codec::NativeRequest::Control::kNone)
+      [[unlikely]] {
+    if (native_last_->control == codec::NativeRequest::Control::kCancel) {
+      CancelCall(native_last_->cancel_seq);
+    } else {  // a hello: answered so that the client learns we speak the extensions
+      WriteReply(header.seq, header.service_method, {}, {});
     }
+    return;
   }
   Dispatch(header);
 }
@@ -360,7 +358,7 @@ void ServerConn::Dispatch(Request& header) {
     return;
   }
   Start(method, std::move(slot), header,
-        native_ != nullptr ? native_->Timeout() : std::chrono::nanoseconds{0});
+        native_last_ != nullptr ? native_last_->timeout : std::chrono::nanoseconds{0});
 }
 
 void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,

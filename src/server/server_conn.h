@@ -110,11 +110,12 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::shared_ptr<transport::Stream> stream_;
   std::function<void(ServerConn*)> on_closed_;
   std::unique_ptr<ServerCodec> codec_;
-  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
-  codec::NativeServer* native_ = nullptr;  // codec_'s, if it is the native codec
-  ProtocolStats* protocol_ = nullptr;      // set once the protocol is known
-  LargeRequest large_request_;             // between BeginLarge and FinishLarge
-  Request header_;                         // the request being read; keeps its capacity
+  codec::LargeMessages* large_ = nullptr;              // codec_'s, if it has the capability
+  codec::NativeServer* native_ = nullptr;              // codec_'s, if it is the native codec
+  const codec::NativeRequest* native_last_ = nullptr;  // native_->Last()
+  ProtocolStats* protocol_ = nullptr;                  // set once the protocol is known
+  LargeRequest large_request_;                         // between BeginLarge and FinishLarge
+  Request header_;                                     // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};

@@ -17,7 +17,7 @@ using netrpc::Request;
 using netrpc::Response;
 using netrpc::TypeOf;
 using netrpc::codec::NativeCallExtras;
-using netrpc::codec::NativeServer;
+using netrpc::codec::NativeRequest;
 using netrpc::codec::NativeVersion;
 using netrpc::codec::NewNativeClientCodec;
 using netrpc::codec::NewNativeServerCodec;
@@ -104,15 +104,14 @@ TEST(NativeExtensions, ExactBytesOfHelloTypedCallAndPlainRepeat) {
   std::string_view in = out;
   Request h;
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  uint64_t seq = 0;
-  EXPECT_EQ(sn->TakeControl(&seq), NativeServer::Control::kHello);
+  EXPECT_EQ(sn->Last().control, NativeRequest::Control::kHello);
   std::string replies;
   ASSERT_FALSE(server->WriteResponse({h.service_method, h.seq, ""}, {}, &replies));
   // length 13, kind 3, seq' 2^64-1, no records, no error
   EXPECT_EQ(replies, std::string("\x0d\x00\x00\x00\x03", 5) + std::string(9, '\xff') +
                          std::string("\x01\x00\x00", 3));
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  EXPECT_EQ(sn->TakeControl(&seq), NativeServer::Control::kNone);
+  EXPECT_EQ(sn->Last().control, NativeRequest::Control::kNone);
   EXPECT_EQ(h.service_method, "Arith.Divide");
   EXPECT_EQ(h.seq, 3u);  // seq' as it came: echoed
   SArgs got;
@@ -161,8 +160,8 @@ TEST(NativeExtensions, ExactBytesOfHelloTypedCallAndPlainRepeat) {
   EXPECT_EQ(out, std::string("\x02\x00\x00\x00\x04\x01", 6));
   in = out;
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  EXPECT_EQ(sn->TakeControl(&seq), NativeServer::Control::kCancel);
-  EXPECT_EQ(seq, 1u);
+  EXPECT_EQ(sn->Last().control, NativeRequest::Control::kCancel);
+  EXPECT_EQ(sn->Last().cancel_seq, 1u);
 }
 
 TEST(NativeExtensions, ArgsOfAnotherTypeFailThatCallOnly) {
@@ -231,14 +230,14 @@ TEST(NativeExtensions, TimeoutAndMetadataTravelOnlyWhenSet) {
   Request h;
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);  // hello
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  EXPECT_EQ(sn->Timeout(), std::chrono::milliseconds(1500));
-  EXPECT_EQ(sn->RequestMetadata(), md);
+  EXPECT_EQ(sn->Last().timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(sn->Last().metadata, md);
   int64_t got = 0;
   ASSERT_FALSE(server->ReadRequestBody({TypeOf<int64_t>(), &got}));
   EXPECT_EQ(got, 5);
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  EXPECT_EQ(sn->Timeout().count(), 0);
-  EXPECT_TRUE(sn->RequestMetadata().empty());
+  EXPECT_EQ(sn->Last().timeout.count(), 0);
+  EXPECT_TRUE(sn->Last().metadata.empty());
   ASSERT_FALSE(server->ReadRequestBody({TypeOf<int64_t>(), &got}));
   EXPECT_EQ(h.seq, 1u << 2 | 3u);  // still typed (no reply has agreed yet), so records follow
 }
@@ -348,8 +347,7 @@ TEST(NativeExtensions, OlderClientGetsVersionOneAnswersAndOldDecodeErrorsNameThe
   std::string_view in = out;
   Request h;
   ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);
-  uint64_t seq = 0;
-  EXPECT_EQ(sn->TakeControl(&seq), NativeServer::Control::kNone);
+  EXPECT_EQ(sn->Last().control, NativeRequest::Control::kNone);
   EXPECT_EQ(h.seq, 1u);  // odd, and no flag: this client sent no hello
   // A struct for a string, from a client that sent no type: the error says so (it was
   // "native: truncated string at byte 1" alone).

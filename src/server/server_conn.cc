@@ -380,7 +380,7 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
   if (callers) limit = caller_timeout;
   if (limit.count() != 0) {
     watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    if (callers) {  // a native caller, which may also cancel
+    if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
       watchdog->call_seq = native_->CallSeq(slot->seq);
       watchdog->watched = true;
       std::lock_guard lock(watched_mu_);

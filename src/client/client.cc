@@ -274,7 +274,10 @@ ReadResult ClientCore::OnMessage(std::string_view in) {
     codec_->ReadResponseBody({});
   } else if (!header_.error.empty()) {
     codec_->ReadResponseBody({});
-    Complete(*call, ServerError(header_.error));
+    // A native server answers the caller's own deadline, sent with the call, with the text
+    // of ErrTimeout; it may come in before this client's timer has fired.
+    bool deadline = native_codec_ != nullptr && header_.error == ErrTimeout.message();
+    Complete(*call, deadline ? ErrTimeout : ServerError(header_.error));
   } else {
     Error body_err = codec_->ReadResponseBody(call->reply_);
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());

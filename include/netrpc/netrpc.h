@@ -320,7 +320,12 @@ struct DialOptions {
 };
 
 struct CallOptions {
-  std::chrono::milliseconds timeout{0};  // 0: no deadline
+  // timeout: 0 is no deadline. On the native protocol the server learns the caller's remaining
+  // time and answers "rpc: call timeout" when it passes, dropping the handler's late result.
+  std::chrono::milliseconds timeout{0};
+  // metadata travels with the call on the native protocol (string keys and values; nothing is
+  // sent when empty). Go's protocols have no place for it and ignore it.
+  std::vector<std::pair<std::string, std::string>> metadata{};
 };
 
 // Call is one RPC in flight or done, as Go's rpc.Call. Go returns it; Client::Call waits on it.

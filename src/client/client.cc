@@ -234,6 +234,7 @@ Error ClientCore::Begin(std::shared_ptr<transport::Connection> connection,
     }
   }
   large_ = codec_->Large();
+  native_codec_ = codec::AsNativeClient(codec_.get());
   // The read loop holds the core from before its first step: on a connection of the caller's
   // it runs on the default loop, which a Client's destruction does not stop.
   asio::co_spawn(
@@ -291,7 +292,10 @@ ReadResult ClientCore::OnMessage(std::string_view in) {
     codec_->ReadResponseBody({});
   } else if (!header_.error.empty()) {
     codec_->ReadResponseBody({});
-    Complete(*call, ServerError(header_.error));
+    // A native server answers the caller's own deadline, sent with the call, with the text
+    // of ErrTimeout; it may come in before this client's timer has fired.
+    bool deadline = native_codec_ != nullptr && header_.error == ErrTimeout.message();
+    Complete(*call, deadline ? ErrTimeout : ServerError(header_.error));
   } else {
     Error body_err = codec_->ReadResponseBody(call->reply_);
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
@@ -385,6 +389,10 @@ std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstVa
                        " bytes of requests already wait to be sent; the server is not reading");
     }
     Request header{call->service_method_, seq};
+    if (native_codec_ != nullptr) {
+      codec::NativeCallExtras extras{reply.type, options.timeout, &options.metadata};
+      return native_codec_->WriteCall(header, args, extras, out);
+    }
     return codec_->WriteRequest(header, args, out);
   });
   if (err) {
@@ -424,11 +432,21 @@ void ClientCore::OnTimer() {
 
 void ClientCore::Cancel(uint64_t seq) {
   std::shared_ptr<Call> call;
+  bool live = false;
   {
     std::lock_guard lock(mu_);
     call = pending_.Take(seq);
+    live = !shutdown_;
   }
-  if (call) Complete(*call, ErrCanceled);
+  if (call == nullptr) return;
+  // A server that speaks the native extensions stops the call and drops its result.
+  if (native_codec_ != nullptr && live) {
+    stream_->WriteWith([&](std::string* out) {
+      native_codec_->WriteCancel(seq, out);
+      return Error{};
+    });
+  }
+  Complete(*call, ErrCanceled);
 }
 
 Error ClientCore::Close() {

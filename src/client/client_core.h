@@ -11,6 +11,7 @@
 #include "client/call_state.h"
 #include "client/pending_calls.h"
 #include "codec/codec.h"
+#include "codec/native.h"
 #include "netrpc/netrpc.h"
 #include "protocol/http_connect.h"
 #include "transport/connection.h"
@@ -101,8 +102,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
   bool native_ = false;           // set once, in Begin: the native codec of netrpc's own
   bool gee_option_sent_ = false;  // by SendGeeOption, before Begin
   std::unique_ptr<ClientCodec> codec_;
-  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
-  Response header_;                        // read loop only, as are the next two
+  codec::LargeMessages* large_ = nullptr;        // codec_'s, if it has the capability
+  codec::NativeClient* native_codec_ = nullptr;  // codec_'s, if it is the native codec
+  Response header_;                              // read loop only, as are the next two
   LargeReply large_reply_;
   bool heard_ = false;  // the server sent bytes: an EOF is then no sign of a protocol mismatch
   // The deadline timer runs on a strand of its own (a shared loop may have several threads);

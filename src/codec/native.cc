@@ -2,12 +2,17 @@
 // Method names are interned per connection: sent in full once, then as a small id.
 #include "codec/native.h"
 
+#include <atomic>
 #include <bit>
 #include <cstring>
+#include <limits>
+#include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "codec/native_type.h"
 #include "codec/native_value.h"
 
 namespace netrpc::codec {
@@ -17,6 +22,18 @@ static_assert(std::endian::native == std::endian::little, "native codec assumes 
 
 constexpr uint8_t kRequest = 1;
 constexpr uint8_t kResponse = 2;
+constexpr uint8_t kResponseX = 3;  // with extension records: only to a client that sent a hello
+constexpr uint8_t kCancel = 4;     // only to a server that answered with a kResponseX
+constexpr uint64_t kHelloSeq = std::numeric_limits<uint64_t>::max();
+// seq' = seq << 2 | t << 1 | x (native.h).
+constexpr uint64_t kHasRecords = 1;
+constexpr uint64_t kWantsTypes = 2;
+constexpr int kSeqShift = 2;
+// Record keys (native.h).
+constexpr uint8_t kRecordType = 1;
+constexpr uint8_t kRecordTimeout = 2;
+constexpr uint8_t kRecordMetadata = 3;
+constexpr size_t kRecordsTrailer = 4;  // the u32 size closing a request's records
 constexpr size_t kFrameHeader = 4;
 constexpr size_t kMaxMethodIds = 1024;  // per connection; later names travel in full
 
@@ -27,6 +44,47 @@ Error TooLarge(size_t n, size_t limit) {
 
 Error Malformed(std::string_view what) {
   return Error(ErrorCode::kProtocol, "native: malformed frame: " + std::string(what));
+}
+
+void AppendRecord(uint8_t key, std::string_view bytes, std::string* out) {
+  out->push_back(static_cast<char>(key));
+  AppendVarint(bytes.size(), out);
+  out->append(bytes);
+}
+
+// RecordReader walks extension records; a record whose key it does not know is skipped.
+struct Record {
+  uint8_t key;
+  std::string_view bytes;
+};
+class RecordReader {
+ public:
+  RecordReader(std::string_view in, const Limits& limits) : reader_(in, limits) {}
+  // Next: true with *r set, false at the end; *err is set when the records are malformed.
+  bool Next(Record* r, Error* err) {
+    if (reader_.Remaining() == 0) return false;
+    std::string_view key;
+    uint64_t n = 0;
+    if (!reader_.ReadBytes(1, &key) || !reader_.ReadVarint(&n) ||
+        !reader_.ReadBytes(n, &r->bytes)) {
+      *err = Malformed("truncated extension record");
+      return false;
+    }
+    r->key = static_cast<uint8_t>(key[0]);
+    return true;
+  }
+
+ private:
+  NativeReader reader_;
+};
+
+// TypeMismatch is the error of a call whose two sides disagree on a type.
+Error TypeMismatch(std::string_view method, std::string_view first, const std::string& theirs,
+                   std::string_view second, const std::string& ours) {
+  std::string m("native: ");
+  m.append(method).append(": ").append(first).append(" ").append(theirs).append(", ");
+  m.append(second).append(" ").append(ours);
+  return Error(ErrorCode::kCodec, std::move(m));
 }
 
 // FrameReader finds the next frame in `in`, after the preamble when it is still expected.
@@ -126,10 +184,13 @@ struct LargeHeader {
   std::string name;      // that method's name
 };
 
-class NativeServerCodec final : public ServerCodec, public LargeMessages {
+class NativeServerCodec final : public ServerCodec, public LargeMessages, public NativeServer {
  public:
-  NativeServerCodec(const Limits& limits, Conn conn)
-      : ServerCodec(std::move(conn)), limits_(limits), frames_(limits_, true) {}
+  NativeServerCodec(const Limits& limits, Conn conn, NativeVersion version)
+      : ServerCodec(std::move(conn)),
+        limits_(limits),
+        frames_(limits_, true),
+        v1_(version == NativeVersion::kV1) {}
 
   LargeMessages* Large() override { return this; }
 
@@ -139,8 +200,9 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
     if (r.consumed == 0) return r;
     large_.whole = 0;  // a large header looked at before is this message's, and now stale
     size_t body_at = 0;
-    if (Error err = ParseHeader(payload, header, true, &body_at)) return {0, err};
-    body_ = payload.substr(body_at);
+    size_t body_end = 0;
+    if (Error err = ParseHeader(payload, header, true, &body_at, &body_end)) return {0, err};
+    body_ = payload.substr(body_at, body_end - body_at);
     return r;
   }
 
@@ -148,7 +210,10 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     large_ = {};
-    if (whole == 0 || ParseHeader(part, header, false, &large_.body_at, &large_.interns)) return 0;
+    // A request with records ends with them: its body is not the frame's last value.
+    if (whole == 0 || ParseHeader(part, header, false, &large_.body_at, nullptr, &large_.interns)) {
+      return 0;
+    }
     large_.whole = whole;
     if (large_.interns) large_.name = header->service_method;
     return in.size() - part.size() + whole;
@@ -157,10 +222,15 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
   ReadResult LargeRequestBody(std::string_view in, Value body, Tail* tail) override {
     std::string_view part;
     if (large_.whole == 0 || frames_.Partial(in, &part) != large_.whole) return {};
+    // A type the client's does not match is refused by the usual path, with its error.
+    if (check_ != nullptr && check_->matched != body.type &&
+        NativeFingerprint(body.type) != check_->client_type) {
+      return {};
+    }
     *tail = {};
     NativeReader reader(part.substr(large_.body_at), large_.whole - large_.body_at, tail, limits_);
     if (reader.ReadValue(body) || tail->object == nullptr) return {};
-    if (large_.interns) names_.push_back(std::move(large_.name));  // now the name counts
+    if (large_.interns) methods_.push_back({std::move(large_.name), {}, nullptr});
     large_ = {};
     frames_.Skip();
     return {in.size(), {}};
@@ -168,8 +238,14 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
 
   Error ReadRequestBody(Value body) override {
     if (body.object == nullptr) return {};
-    NativeReader reader(body_, limits_);
-    return reader.ReadValue(body);
+    if (check_ != nullptr && check_->matched != body.type) [[unlikely]] {
+      if (Error err = CheckArgs(body.type)) return err;
+    }
+    if (check_ != nullptr) [[likely]] {  // types agreed: an error is the bytes' own fault
+      NativeReader reader(body_, limits_);
+      return reader.ReadValue(body);
+    }
+    return DecodeUntyped(body);
   }
 
   // The client's half of the capability has no use on a server.
@@ -185,27 +261,118 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
   Error WriteResponse(const Response& header, ConstValue body, std::string* out,
                       Borrowed* borrowed) override {
     FrameWriter frame(out, false, borrowed);
-    out->push_back(static_cast<char>(kResponse));
-    AppendVarint(header.seq, out);
+    // seq' of a client that sent its hello says whether the answer takes records; an older
+    // client's seq is a plain number and its answers are always type 2.
+    if (extended_.load(std::memory_order_acquire) && (header.seq & kHasRecords)) {
+      out->push_back(static_cast<char>(kResponseX));
+      AppendVarint(header.seq, out);
+      if ((header.seq & kWantsTypes) && header.error.empty() && body.object != nullptr) {
+        const std::string& reply_type = NativeFingerprint(body.type);
+        AppendVarint(1 + VarintSize(reply_type.size()) + reply_type.size(), out);
+        AppendRecord(kRecordType, reply_type, out);
+      } else {
+        AppendVarint(0, out);
+      }
+    } else {
+      out->push_back(static_cast<char>(kResponse));
+      AppendVarint(header.seq, out);
+    }
     AppendVarint(header.error.size(), out);
     out->append(header.error);
     if (header.error.empty() && body.object != nullptr) AppendNativeValue(body, out, borrowed);
     return frame.Finish(limits_);
   }
 
+  // NativeServer.
+  const NativeRequest& Last() const override { return last_; }
+  uint64_t CallSeq(uint64_t wire_seq) const override {
+    return extended_.load(std::memory_order_relaxed) ? wire_seq >> kSeqShift : wire_seq;
+  }
+
  private:
+  // What the server knows of a method's argument type as the client described it.
+  struct MethodTypes {
+    std::string name;
+    std::string client_type;            // empty: never described (an older client)
+    const TypeInfo* matched = nullptr;  // our type that equals it, once compared
+  };
+
+  static size_t VarintSize(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+      v >>= 7;
+      ++n;
+    }
+    return n;
+  }
+
+  // DecodeError names the type a body did not decode as: a client of another type that sent
+  // no fingerprint (an older one) gets that said, not only where the bytes ran out.
+  // CheckArgs compares our argument type with the one the client described, once per type.
+  [[gnu::noinline]] Error CheckArgs(const TypeInfo* t) {
+    const std::string& ours = NativeFingerprint(t);
+    if (ours != check_->client_type) {
+      return TypeMismatch(check_->name, "client sends", check_->client_type, "server expects",
+                          ours);
+    }
+    check_->matched = t;  // later calls compare the pointer only
+    return {};
+  }
+
+  // DecodeUntyped decodes the body of a client that described no type (an older one).
+  [[gnu::noinline]] Error DecodeUntyped(Value body) {
+    NativeReader reader(body_, limits_);
+    Error err = reader.ReadValue(body);
+    if (err && check_ == nullptr) [[unlikely]]
+      AddTypeHint(&err, body.type);
+    return err;
+  }
+
+  // AddTypeHint names the type a body did not decode as: a client of another type that sent
+  // no fingerprint (an older one) gets that said, not only where the bytes ran out.
+  [[gnu::noinline, gnu::cold]] static void AddTypeHint(Error* err, const TypeInfo* t) {
+    *err = Error(err->code(), err->message() + " (decoding " + NativeFingerprint(t) +
+                                  ": the client sent another type?)");
+  }
+
   // ParseHeader reads a request's header from the start of its payload; `commit` makes a
-  // newly interned method name count (a peek must not).
-  Error ParseHeader(std::string_view payload, Request* header, bool commit, size_t* body_at,
-                    bool* interns = nullptr) {
+  // newly interned method name count (a peek must not). Without body_end (a peek at a part),
+  // a request with records is refused: they are at its end.
+  // Inlined: it is most of a call's header cost, and its Error is then built only on failure.
+  [[gnu::always_inline]] Error ParseHeader(std::string_view payload, Request* header, bool commit,
+                                           size_t* body_at, size_t* body_end,
+                                           bool* interns = nullptr) {
     NativeReader reader(payload, limits_);
     std::string_view kind;
     uint64_t tag = 0;
-    if (!reader.ReadBytes(1, &kind) || kind[0] != kRequest) return Malformed("not a request");
+    check_ = nullptr;
+    if (extras_) [[unlikely]] {
+      extras_ = false;
+      last_.control = NativeRequest::Control::kNone;
+      last_.timeout = {};
+      last_.metadata.clear();
+    }
+    if (!reader.ReadBytes(1, &kind)) return Malformed("not a request");
+    if (kind[0] != kRequest) [[unlikely]] {
+      if (kind[0] != kCancel || !extended_.load(std::memory_order_relaxed)) {
+        return Malformed("not a request");
+      }
+      uint64_t seq = 0;
+      if (!reader.ReadVarint(&seq)) return Malformed("truncated cancel");
+      if (body_end == nullptr) return Malformed("a cancel");  // never large
+      if (commit) {
+        extras_ = true;
+        last_.control = NativeRequest::Control::kCancel;
+        last_.cancel_seq = seq;
+      }
+      *body_at = *body_end = reader.Position();
+      return {};
+    }
     if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&tag)) {
       return Malformed("truncated request header");
     }
     uint64_t id = tag >> 1;
+    MethodTypes* method = nullptr;
     if (tag & 1) {  // the name follows; a non-zero id asks us to remember it
       uint64_t len = 0;
       std::string_view name;
@@ -214,29 +381,121 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages {
       }
       header->service_method.assign(name);
       if (id != 0) {
-        if (id != names_.size() + 1 || id > kMaxMethodIds) return Malformed("bad method id");
-        if (commit) names_.emplace_back(name);
+        if (id != methods_.size() + 1 || id > kMaxMethodIds) return Malformed("bad method id");
+        if (commit) {
+          methods_.push_back({std::string(name), {}, nullptr});
+          method = &methods_.back();
+        }
         if (interns) *interns = true;
+      } else if (header->seq == kHelloSeq && name == kNativeHello && !v1_) {
+        if (commit) {
+          extended_.store(true, std::memory_order_release);
+          extras_ = true;
+          last_.control = NativeRequest::Control::kHello;
+        }
+        *body_at = reader.Position();
+        if (body_end != nullptr) *body_end = payload.size();
+        return {};
       }
     } else {
-      if (id == 0 || id > names_.size()) return Malformed("unknown method id");
-      header->service_method = names_[id - 1];
+      if (id == 0 || id > methods_.size()) return Malformed("unknown method id");
+      method = &methods_[id - 1];
+      // Most requests repeat the method of the one before: comparing costs less than copying.
+      if (header->service_method != method->name) header->service_method = method->name;
     }
     *body_at = reader.Position();
-    return {};
+    if (method != nullptr && !method->client_type.empty()) check_ = method;
+    if (!(header->seq & kHasRecords) || !extended_.load(std::memory_order_relaxed)) [[likely]] {
+      if (body_end != nullptr) *body_end = payload.size();
+      return {};
+    }
+    if (body_end == nullptr) return Malformed("records at the end");
+    return ParseRecords(payload, header, method, body_at, body_end);
+  }
+
+  [[gnu::noinline]] Error ParseRecords(std::string_view payload, Request* header,
+                                       MethodTypes* method, size_t* body_at, size_t* body_end) {
+    uint32_t n = 0;
+    if (payload.size() - *body_at < kRecordsTrailer) return Malformed("truncated records");
+    std::memcpy(&n, payload.data() + payload.size() - kRecordsTrailer, 4);
+    if (n > payload.size() - *body_at - kRecordsTrailer) return Malformed("bad records size");
+    *body_end = payload.size() - kRecordsTrailer - n;
+    RecordReader records(payload.substr(*body_end, n), limits_);
+    Record r;
+    Error err;
+    while (records.Next(&r, &err)) {
+      switch (r.key) {
+        case kRecordType:
+          if (method == nullptr) {  // a name sent in full: this request's alone
+            scratch_ = {header->service_method, std::string(r.bytes), nullptr};
+            method = &scratch_;
+          } else if (method->client_type != r.bytes) {
+            method->client_type.assign(r.bytes);
+            method->matched = nullptr;
+          }
+          check_ = method;
+          break;
+        case kRecordTimeout: {
+          NativeReader v(r.bytes, limits_);
+          uint64_t ns = 0;
+          if (!v.ReadVarint(&ns)) return Malformed("bad timeout record");
+          extras_ = true;
+          last_.timeout = std::chrono::nanoseconds(
+              static_cast<int64_t>(std::min<uint64_t>(ns, std::numeric_limits<int64_t>::max())));
+          break;
+        }
+        case kRecordMetadata: {
+          NativeReader v(r.bytes, limits_);
+          uint64_t count = 0;
+          if (!v.ReadVarint(&count) || count > v.Remaining() / 2) {
+            return Malformed("bad metadata record");
+          }
+          extras_ = true;
+          last_.metadata.reserve(count);
+          for (uint64_t i = 0; i < count; ++i) {
+            uint64_t kn = 0, vn = 0;
+            std::string_view key, value;
+            if (!v.ReadVarint(&kn) || !v.ReadBytes(kn, &key) || !v.ReadVarint(&vn) ||
+                !v.ReadBytes(vn, &value)) {
+              return Malformed("bad metadata record");
+            }
+            last_.metadata.emplace_back(key, value);
+          }
+          break;
+        }
+        default:
+          break;  // a later version's record
+      }
+    }
+    return err;
   }
 
   Limits limits_;
   FrameReader frames_;
-  std::vector<std::string> names_;  // method id - 1 → "Service.Method"
-  std::string_view body_;           // of the request just parsed, inside the caller's buffer
-  LargeHeader large_;               // LargeRequestHeader's parse, for LargeRequestBody
+  std::vector<MethodTypes> methods_;  // method id - 1 → its name and the client's type
+  MethodTypes scratch_;               // of a request whose name came in full
+  MethodTypes* check_ = nullptr;      // the request's method, if its client described a type
+  std::string_view body_;             // of the request just parsed, inside the caller's buffer
+  LargeHeader large_;                 // LargeRequestHeader's parse, for LargeRequestBody
+  // The client sent its hello. Set by the reader before any request that relies on it is
+  // dispatched; read by WriteResponse, which may run on another thread.
+  std::atomic<bool> extended_{false};
+  bool v1_;  // never extended: as an older server
+  NativeRequest last_;
+  bool extras_ = false;  // last_ holds more than kNone: clear it before the next request
 };
 
-class NativeClientCodec final : public ClientCodec, public LargeMessages {
+class NativeClientCodec final : public ClientCodec, public LargeMessages, public NativeClient {
  public:
-  NativeClientCodec(const Limits& limits, Conn conn)
-      : ClientCodec(std::move(conn)), limits_(limits), frames_(limits_, false) {}
+  NativeClientCodec(const Limits& limits, Conn conn, NativeVersion version)
+      : ClientCodec(std::move(conn)), limits_(limits), frames_(limits_, false) {
+    if (version == NativeVersion::kV1) {  // as an older client: no hello, plain seqs
+      hello_sent_ = true;
+      v1_ = true;
+      server_.store(Server::kOld);
+      seq_shift_ = 0;
+    }
+  }
 
   LargeMessages* Large() override { return this; }
   // The server's half of the capability has no use on a client.
@@ -247,29 +506,85 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
   }
 
   Error WriteRequest(const Request& header, ConstValue body, std::string* out) override {
-    FrameWriter frame(out, !preamble_sent_);
+    return WriteCall(header, body, NativeCallExtras{}, out);
+  }
+
+  Error WriteCall(const Request& header, ConstValue body, const NativeCallExtras& extras,
+                  std::string* out) override {
+    size_t begin = out->size();
+    bool preamble = !preamble_sent_;
+    if (!hello_sent_) {
+      FrameWriter hello(out, preamble);
+      preamble = false;
+      out->push_back(static_cast<char>(kRequest));
+      AppendVarint(kHelloSeq, out);
+      AppendVarint(1, out);  // id 0, the name in full: no id is taken from the calls
+      AppendVarint(kNativeHello.size(), out);
+      out->append(kNativeHello);
+      if (Error err = hello.Finish(limits_)) return err;
+    }
+    FrameWriter frame(out, preamble);
     out->push_back(static_cast<char>(kRequest));
-    AppendVarint(header.seq, out);
+    Server server = server_.load(std::memory_order_acquire);
+    MethodTypes* method = nullptr;
+    bool interned_now = false;
     auto it = ids_.find(header.service_method);
-    if (it != ids_.end()) {
-      AppendVarint(it->second << 1, out);
+    if (it != ids_.end()) method = &it->second;
+    // The types travel until a reply has shown both sides agree; not to an older server.
+    bool types = server != Server::kOld && body.object != nullptr &&
+                 (method == nullptr || !method->agreed.load(std::memory_order_acquire) ||
+                  method->args_type != body.type || method->reply_type != extras.reply_type);
+    bool records =
+        types ||
+        (server != Server::kOld &&
+         (extras.timeout.count() > 0 || (extras.metadata != nullptr && !extras.metadata->empty())));
+    AppendVarint(
+        v1_ ? header.seq
+            : header.seq << kSeqShift | (types ? kWantsTypes : 0) | (records ? kHasRecords : 0),
+        out);
+    if (method != nullptr) {
+      AppendVarint(method->id << 1, out);
     } else {
       uint64_t id = 0;
       if (ids_.size() < kMaxMethodIds) {
         id = ids_.size() + 1;
-        ids_.emplace(header.service_method, id);
+        method = &ids_[header.service_method];
+        method->id = id;
+        interned_now = true;
       }
       AppendVarint((id << 1) | 1, out);
       AppendVarint(header.service_method.size(), out);
       out->append(header.service_method);
     }
     if (body.object != nullptr) AppendNativeValue(body, out);
+    if (records) AppendRecords(body, extras, types, out);
     if (Error err = frame.Finish(limits_)) {
-      ids_.erase(header.service_method);  // the server never saw it: send the name again next time
+      // the server never saw it: send the name again next time
+      if (interned_now) ids_.erase(header.service_method);
+      out->resize(begin);
       return err;
     }
+    if (types) {
+      std::lock_guard lock(mu_);
+      if (method != nullptr &&
+          (method->args_type != body.type || method->reply_type != extras.reply_type)) {
+        method->args_type = body.type;
+        method->reply_type = extras.reply_type;
+        method->agreed.store(false, std::memory_order_release);
+      }
+      typed_calls_[header.seq] = {method, header.service_method, body.type, extras.reply_type};
+    }
+    hello_sent_ = true;
     preamble_sent_ = true;
     return {};
+  }
+
+  bool WriteCancel(uint64_t seq, std::string* out) override {
+    if (server_.load(std::memory_order_acquire) != Server::kNew) return false;
+    FrameWriter frame(out, false);
+    out->push_back(static_cast<char>(kCancel));
+    AppendVarint(seq, out);
+    return !frame.Finish(limits_);
   }
 
   ReadResult ReadResponseHeader(std::string_view in, Response* header) override {
@@ -287,8 +602,9 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     large_ = {};
-    if (whole == 0 || ParseHeader(part, header, &large_.body_at)) return 0;
-    if (header->error.empty()) large_.whole = whole;  // an error reply has no tail to read
+    if (whole == 0 || ParseHeader(part, header, &large_.body_at, false)) return 0;
+    // An error reply has no tail to read; a reply still to be type-checked takes the usual path.
+    if (header->error.empty() && !typed_) large_.whole = whole;
     return in.size() - part.size() + whole;
   }
 
@@ -319,21 +635,122 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
   }
 
   Error ReadResponseBody(Value body) override {
+    bool checked = typed_ && !reply_type_.empty();
+    if (typed_) {
+      typed_ = false;
+      if (body.object != nullptr && !reply_type_.empty()) {
+        const std::string& ours = NativeFingerprint(body.type);
+        if (ours != reply_type_) {
+          return TypeMismatch(typed_call_.name, "server replies", std::string(reply_type_),
+                              "client expects", ours);
+        }
+        std::lock_guard lock(mu_);
+        MethodTypes* m = typed_call_.method;
+        if (m != nullptr && m->args_type == typed_call_.args_type &&
+            m->reply_type == typed_call_.reply_type && typed_call_.reply_type == body.type) {
+          m->agreed.store(true, std::memory_order_release);
+        }
+      }
+    }
     if (body.object == nullptr) return {};
     NativeReader reader(body_, limits_);
-    return reader.ReadValue(body);
+    Error err = reader.ReadValue(body);
+    if (err && !checked && server_.load(std::memory_order_relaxed) != Server::kNew) {
+      // An older server sends no reply type: say what was being decoded.
+      return Error(err.code(), err.message() + " (decoding " + NativeFingerprint(body.type) +
+                                   ": the server sent another type?)");
+    }
+    return err;
   }
 
  private:
-  Error ParseHeader(std::string_view payload, Response* header, size_t* body_at) {
+  enum class Server : uint8_t { kUnknown, kOld, kNew };  // what the hello's answer said
+  // What the client has sent of a method: its id, and the types it last described.
+  struct MethodTypes {
+    uint64_t id = 0;
+    const TypeInfo* args_type = nullptr;
+    const TypeInfo* reply_type = nullptr;
+    std::atomic<bool> agreed{false};  // a reply showed the server's types equal these
+  };
+  // A call sent with its types, until its reply comes.
+  struct TypedCall {
+    MethodTypes* method = nullptr;  // null for a name sent in full
+    std::string name;
+    const TypeInfo* args_type = nullptr;
+    const TypeInfo* reply_type = nullptr;
+  };
+
+  void AppendRecords(ConstValue body, const NativeCallExtras& extras, bool types,
+                     std::string* out) {
+    size_t start = out->size();
+    if (types) AppendRecord(kRecordType, NativeFingerprint(body.type), out);
+    if (extras.timeout.count() > 0) {
+      std::string v;
+      AppendVarint(static_cast<uint64_t>(extras.timeout.count()), &v);
+      AppendRecord(kRecordTimeout, v, out);
+    }
+    if (extras.metadata != nullptr && !extras.metadata->empty()) {
+      std::string v;
+      AppendVarint(extras.metadata->size(), &v);
+      for (const auto& [key, value] : *extras.metadata) {
+        AppendVarint(key.size(), &v);
+        v.append(key);
+        AppendVarint(value.size(), &v);
+        v.append(value);
+      }
+      AppendRecord(kRecordMetadata, v, out);
+    }
+    uint32_t n = static_cast<uint32_t>(out->size() - start);
+    out->append(reinterpret_cast<const char*>(&n), kRecordsTrailer);
+  }
+
+  // ParseHeader reads a response's header; `commit` takes its typed call from the table (a
+  // peek at a part must not).
+  Error ParseHeader(std::string_view payload, Response* header, size_t* body_at,
+                    bool commit = true) {
     NativeReader reader(payload, limits_);
     std::string_view kind, error;
     uint64_t len = 0;
-    if (!reader.ReadBytes(1, &kind) || kind[0] != kResponse) return Malformed("not a response");
-    if (!reader.ReadVarint(&header->seq) || !reader.ReadVarint(&len) ||
-        !reader.ReadBytes(len, &error)) {
+    uint64_t seq = 0;
+    typed_ = false;
+    if (!reader.ReadBytes(1, &kind) || (kind[0] != kResponse && (v1_ || kind[0] != kResponseX))) {
+      return Malformed("not a response");
+    }
+    if (!reader.ReadVarint(&seq)) return Malformed("truncated response header");
+    reply_type_ = {};
+    if (kind[0] == kResponseX) {
+      uint64_t n = 0;
+      std::string_view bytes;
+      if (!reader.ReadVarint(&n) || !reader.ReadBytes(n, &bytes)) {
+        return Malformed("truncated response records");
+      }
+      RecordReader records(bytes, limits_);
+      Record r;
+      Error err;
+      while (records.Next(&r, &err)) {
+        if (r.key == kRecordType) reply_type_ = r.bytes;
+      }
+      if (err) return err;
+    }
+    if (v1_) {
+      // an older client reads type 3 as it did: not a response
+    } else if (seq == kHelloSeq) {
+      server_.store(kind[0] == kResponseX ? Server::kNew : Server::kOld, std::memory_order_release);
+    } else if (seq & kWantsTypes) {
+      std::lock_guard lock(mu_);
+      auto it = typed_calls_.find(seq >> kSeqShift);
+      if (it != typed_calls_.end()) {
+        typed_ = true;
+        if (commit) {
+          typed_call_ = std::move(it->second);
+          typed_calls_.erase(it);
+        }
+      }
+    }
+    if (!reader.ReadVarint(&len) || !reader.ReadBytes(len, &error)) {
       return Malformed("truncated response header");
     }
+    header->seq = seq >> seq_shift_;
     header->error.assign(error);
     *body_at = reader.Position();
     return {};
@@ -341,19 +758,35 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages {
 
   Limits limits_;
   FrameReader frames_;
-  bool preamble_sent_ = false;
-  std::unordered_map<std::string, uint64_t> ids_;
+  bool v1_ = false;
+  int seq_shift_ = kSeqShift;
+  bool preamble_sent_ = false;  // writer only, as are hello_sent_ and ids_'s shape
+  bool hello_sent_ = false;
+  std::unordered_map<std::string, MethodTypes> ids_;
+  std::atomic<Server> server_{Server::kUnknown};
+  // Guards the types in ids_'s entries and typed_calls_: the writer sets them, the reader
+  // compares them with replies.
+  std::mutex mu_;
+  std::unordered_map<uint64_t, TypedCall> typed_calls_;  // by seq
+  // The reader's state of the response just parsed.
   std::string_view body_;
+  std::string_view reply_type_;  // the server's, if the response carried it
+  bool typed_ = false;           // typed_call_ is this response's call
+  TypedCall typed_call_;
   LargeHeader large_;  // LargeResponseHeader's parse, for LargeResponseTail and -Body
 };
 
 }  // namespace
 
-std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits, Conn conn) {
-  return std::make_unique<NativeServerCodec>(limits, std::move(conn));
+std::unique_ptr<ServerCodec> NewNativeServerCodec(const Limits& limits, Conn conn,
+                                                  NativeVersion version) {
+  return std::make_unique<NativeServerCodec>(limits, std::move(conn), version);
 }
-std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits, Conn conn) {
-  return std::make_unique<NativeClientCodec>(limits, std::move(conn));
+std::unique_ptr<ClientCodec> NewNativeClientCodec(const Limits& limits, Conn conn,
+                                                  NativeVersion version) {
+  return std::make_unique<NativeClientCodec>(limits, std::move(conn), version);
 }
+NativeClient* AsNativeClient(ClientCodec* codec) { return dynamic_cast<NativeClient*>(codec); }
+NativeServer* AsNativeServer(ServerCodec* codec) { return dynamic_cast<NativeServer*>(codec); }
 
 }  // namespace netrpc::codec

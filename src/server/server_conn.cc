@@ -31,6 +31,8 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       on_closed_(std::move(on_closed)),
       codec_(std::move(codec)),
       large_(codec_ ? codec_->Large() : nullptr),
+      native_(codec_ ? codec::AsNativeServer(codec_.get()) : nullptr),
+      native_last_(native_ ? &native_->Last() : nullptr),
       handler_timeout_(ctx.handler_timeout) {}
 
 ServerConn::~ServerConn() = default;
@@ -89,7 +91,7 @@ asio::awaitable<void> ServerConn::RunOne() {
       break;
     }
     if (r.consumed > 0) {
-      Dispatch(header_);
+      Serve(header_);
       buffer.Consume(r.consumed);
       break;
     }
@@ -104,7 +106,7 @@ asio::awaitable<void> ServerConn::RunOne() {
 
 ReadResult ServerConn::OnMessage(std::string_view in) {
   ReadResult r = codec_->ReadRequestHeader(in, &header_);
-  if (r.consumed > 0) Dispatch(header_);
+  if (r.consumed > 0) Serve(header_);
   return r;
 }
 
@@ -118,6 +120,8 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
   for (;;) {
     if (codec_) {
       large_ = codec_->Large();
+      native_ = codec::AsNativeServer(codec_.get());
+      native_last_ = native_ ? &native_->Last() : nullptr;
       SetProtocol(protocol);
       co_return Error{};
     }
@@ -330,6 +334,46 @@ Method* ServerConn::FindMethod(const std::string& service_method, Error* err) {
   return method;
 }
 
+// Watchdog answers a call whose handler overran ServerOptions::handler_timeout or the native
+// caller's deadline, or drops it when the caller cancels. The handler cannot be stopped, so
+// whichever answers first wins and the others are dropped.
+struct ServerConn::Watchdog {
+  std::atomic<bool> answered{false};
+  asio::steady_timer timer;
+  uint64_t call_seq = 0;  // the client's seq, in watched_ if `watched`
+  bool watched = false;
+  explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
+};
+
+void ServerConn::Serve(Request& header) {
+  if (native_last_ != nullptr && native_last_->control != codec::NativeRequest::Control::kNone)
+      [[unlikely]] {
+    if (native_last_->control == codec::NativeRequest::Control::kCancel) {
+      CancelCall(native_last_->cancel_seq);
+    } else {  // a hello: answered so that the client learns we speak the extensions
+      WriteReply(header.seq, header.service_method, {}, {});
+    }
+    return;
+  }
+  Dispatch(header);
+}
+
+void ServerConn::CancelCall(uint64_t seq) {
+  std::shared_ptr<Watchdog> watchdog;
+  {
+    std::lock_guard lock(watched_mu_);
+    auto it = watched_.find(seq);
+    if (it == watched_.end()) return;  // answered already, or no deadline: the client drops it
+    watchdog = it->second.lock();
+    watched_.erase(it);
+  }
+  // The caller has given up: its call is answered (by nothing, as it has forgotten the seq),
+  // and the handler's late result is dropped as after a deadline.
+  if (watchdog != nullptr && !watchdog->answered.exchange(true)) {
+    asio::post(stream_->GetStrand(), [watchdog] { watchdog->timer.cancel(); });
+  }
+}
+
 void ServerConn::Dispatch(Request& header) {
   Error err;
   Method* method = FindMethod(header.service_method, &err);
@@ -347,37 +391,42 @@ void ServerConn::Dispatch(Request& header) {
     if (keep_open_) one_error_ = body_err;
     return;
   }
-  Start(method, std::move(slot), header);
+  Start(method, std::move(slot), header,
+        native_last_ != nullptr ? native_last_->timeout : std::chrono::nanoseconds{0});
 }
 
 void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                       const Request& header) {
+                       const Request& header, std::chrono::nanoseconds caller_timeout) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
   slot->started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
   method->stats.calls.fetch_add(1, std::memory_order_relaxed);
   method->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
   in_flight_.fetch_add(1);
-  Execute(method, std::move(slot));
+  Execute(method, std::move(slot), caller_timeout);
 }
 
-// Watchdog answers a call whose handler overran ServerOptions::handler_timeout. The handler
-// cannot be stopped, so whichever of the two answers first wins and the other is dropped.
-struct ServerConn::Watchdog {
-  std::atomic<bool> answered{false};
-  asio::steady_timer timer;
-  explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
-};
-
-void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
+void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                         std::chrono::nanoseconds caller_timeout) {
   std::shared_ptr<Watchdog> watchdog;
-  if (handler_timeout_.count() != 0) {
+  std::chrono::nanoseconds limit = handler_timeout_;
+  bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
+  if (callers) limit = caller_timeout;
+  if (limit.count() != 0) {
     watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    watchdog->timer.expires_after(handler_timeout_);
+    if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
+      watchdog->call_seq = native_->CallSeq(slot->seq);
+      watchdog->watched = true;
+      std::lock_guard lock(watched_mu_);
+      watched_[watchdog->call_seq] = watchdog;
+    }
+    watchdog->timer.expires_after(limit);
     watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
-                                sm = slot->service_method](boost::system::error_code ec) {
+                                sm = slot->service_method, callers](boost::system::error_code ec) {
       if (ec || watchdog->answered.exchange(true)) return;
-      Error timeout_err(self->gee_timeout_error_.empty()
+      // The caller's own deadline is answered with the text its client gives it.
+      Error timeout_err(callers ? ErrTimeout.message()
+                        : self->gee_timeout_error_.empty()
                             ? "rpc: handler timeout after " +
                                   std::to_string(self->ctx_.handler_timeout.count()) + "ms"
                             : self->gee_timeout_error_);
@@ -422,6 +471,11 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
     uint64_t seq = slot->seq;
     const std::string& service_method = slot->service_method;
     WriteReply(seq, service_method, err, {method->stub.reply_type, slot->reply}, &slot);
+  }
+  if (watchdog && watchdog->watched) {
+    std::lock_guard lock(watched_mu_);
+    auto it = watched_.find(watchdog->call_seq);
+    if (it != watched_.end() && it->second.lock() == watchdog) watched_.erase(it);
   }
   if (watchdog) {  // the timer lives on the strand; stop it there
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });

@@ -8,11 +8,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "codec/codec.h"
+#include "codec/native.h"
 #include "server/http_service.h"
 #include "server/service_table.h"
 #include "server/stats.h"
@@ -80,14 +83,21 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   };
   Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
   void FinishLarge() override;
+  // Serve takes one message of the connection: a native hello or cancel, or else a request.
+  void Serve(Request& header);
+  // CancelCall drops the result of a native caller's call it canceled, if it has a deadline.
+  void CancelCall(uint64_t seq);
   void Dispatch(Request& header);
   Method* FindMethod(const std::string& service_method, Error* err);
   // UseGeeHandleTimeout applies a GeeRPC Option's HandleTimeout (nanoseconds) to this
   // connection when it is shorter than the server's handler_timeout.
   void UseGeeHandleTimeout(int64_t handle_timeout_ns);
-  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
+  // caller_timeout: the native caller's remaining time, 0 if it sent none.
+  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header,
+             std::chrono::nanoseconds caller_timeout = std::chrono::nanoseconds{0});
   struct Watchdog;
-  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
+  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
+               std::chrono::nanoseconds caller_timeout);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
   // WriteReply queues one reply. Given the slot that holds body as `owner`, large parts of
@@ -103,10 +113,12 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::shared_ptr<transport::Stream> stream_;
   std::function<void(ServerConn*)> on_closed_;
   std::unique_ptr<ServerCodec> codec_;
-  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
-  ProtocolStats* protocol_ = nullptr;      // set once the protocol is known
-  LargeRequest large_request_;             // between BeginLarge and FinishLarge
-  Request header_;                         // the request being read; keeps its capacity
+  codec::LargeMessages* large_ = nullptr;              // codec_'s, if it has the capability
+  codec::NativeServer* native_ = nullptr;              // codec_'s, if it is the native codec
+  const codec::NativeRequest* native_last_ = nullptr;  // native_->Last()
+  ProtocolStats* protocol_ = nullptr;                  // set once the protocol is known
+  LargeRequest large_request_;                         // between BeginLarge and FinishLarge
+  Request header_;                                     // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};
@@ -124,6 +136,10 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // its lock; methods are never removed, so the pointers stay valid. Read loop only.
   static constexpr size_t kMethodCacheSize = 8;
   std::vector<std::pair<std::string, Method*>> method_cache_;
+  // The watchdogs of native calls with the caller's deadline, by the client's seq, so that a
+  // cancel finds its call. Guards watched_: the read loop adds and cancels, Finish removes.
+  std::mutex watched_mu_;
+  std::unordered_map<uint64_t, std::weak_ptr<Watchdog>> watched_;
 };
 
 }  // namespace netrpc::server

@@ -110,7 +110,9 @@ TEST(Large, PeerLeavingInTheMiddleOfATailLosesOnlyItsConnection) {
   LargeServer s;
   auto running_at_exit = loop.StartAtExit();
   auto client = MustDial(s.Address());
-  auto codec = netrpc::codec::NewNativeClientCodec({});
+  // Version 1's bytes: a first call of the extended client carries its types after the body,
+  // and so is read through the buffer, not tail-first.
+  auto codec = netrpc::codec::NewNativeClientCodec({}, {}, netrpc::codec::NativeVersion::kV1);
   netrpc::Bytes payload = Pattern(2 << 20, 3);
   std::string wire;
   ASSERT_FALSE(
@@ -181,6 +183,7 @@ class FakeServer {
       EXPECT_FALSE(r.error);
       if (r.consumed > 0) {
         in_.erase(0, r.consumed);
+        if (IsControl()) continue;  // the client's hello, left unanswered (as an older server)
         return h;
       }
       auto [ec, bytes] = testpipe::Read(testpipe::PipeOf(server_end_));
@@ -201,6 +204,10 @@ class FakeServer {
 
  private:
   netrpc::Conn client_end_, server_end_;
+  bool IsControl() const {
+    return netrpc::codec::AsNativeServer(codec_.get())->Last().control !=
+           netrpc::codec::NativeRequest::Control::kNone;
+  }
   std::string in_;
   std::unique_ptr<netrpc::ServerCodec> codec_ = netrpc::codec::NewNativeServerCodec({});
 };

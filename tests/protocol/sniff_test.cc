@@ -51,8 +51,8 @@ const char* const kGeeOptions[] = {
     "{\"HandleTimeout\":1000000000,\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
     "{\"ConnectTimeout\":0,\"MagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
     "{\"\\u004dagicNumber\":3927900,\"CodecType\":\"application/gob\"}\n",
-    "{ \"Extra\" : {\"a\":[1,{\"method\":\"}\"}]}, \"Pad\":\"\\\"method\\\"\", "
-    "\"codecTYPE\":\"application/gob\"}",
+    ("{ \"Extra\" : {\"a\":[1,{\"method\":\"}\"}]}, \"Pad\":\"\\\"method\\\"\", "
+     "\"codecTYPE\":\"application/gob\"}"),  // one string, split for its length
 };
 const char* const kJsonRpcRequests[] = {
     "{\"method\":\"Arith.Multiply\",\"params\":[{}],\"id\":0}",

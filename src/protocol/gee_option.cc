@@ -73,7 +73,11 @@ ReadResult GeeOptionReader::Read(std::string_view in, GeeOption* option) {
   auto string_field = [&](const JsonMember& m, std::string_view field, std::string* out) {
     if (m.value == "null") return;
     if (m.value[0] == '"') {
-      *out = std::string(boost::json::parse(m.value).as_string());
+      // Boost refuses a string that is not UTF-8, which Go reads with U+FFFD in it: either
+      // way no codec type matches, so the raw text stands in and is refused as unknown.
+      boost::system::error_code ec;
+      boost::json::value parsed = boost::json::parse(m.value, ec);
+      *out = !ec && parsed.is_string() ? std::string(parsed.as_string()) : std::string(m.value);
       return;
     }
     if (!type_err) type_err = TypeError(JsonKind(m.value), field, "codec.Type");

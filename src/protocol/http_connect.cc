@@ -219,7 +219,7 @@ HttpRequest ReadHttpRequest(std::string_view head) {
     bool continued = !l.empty() && (l[0] == ' ' || l[0] == '\t');
     if (continued) {
       if (i == 1 || fields.empty()) {  // nothing to continue (an empty name was skipped)
-        req.refusal = bad;  // malformed MIME header initial line
+        req.refusal = bad;             // malformed MIME header initial line
         return req;
       }
       fields.back().second += ' ';

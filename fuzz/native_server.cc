@@ -94,20 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckSame(whole, split, /*json=*/false);
   CheckSame(whole, RunWithTails(data, size, SplitPoint(data, size) % 4096 + 1), false);
 
-  // The responses must read back exactly.
+  // The responses must read back whole: as many, framed as written.
   RunResult back = RunClient([] { return NewNativeClientCodec(FuzzLimits()); },
                              reinterpret_cast<const uint8_t*>(out.data()), out.size(), out.size());
   if (back.consumed != out.size() || back.events.size() != sent.size()) __builtin_trap();
-  // Each reply must read back as sent, up to the first one that does not: since the native
-  // extension step the fuzzed requests can switch the server into extension answers (types,
-  // shifted seqs) that a client which sent no hello reads otherwise. Weakened on purpose until
-  // the harness plays the client's side of the extension step (open, in the stop's note).
-  for (size_t i = 0; i < sent.size(); ++i) {
-    const Event& e = back.events[i];
-    if (e.stream_error || e.error || e.seq != sent[i].first.seq ||
-        e.header_error != sent[i].first.error || e.body != sent[i].second) {
-      break;
-    }
-  }
+  // The replies' values are not compared with what was sent: since the native extension step
+  // fuzzed requests can switch the server into extension answers (types, shifted seqs) that a
+  // client which sent no hello reads otherwise. Open until the harness plays the client's side
+  // of the extension step (the stop's note, issue 13).
   return 0;
 }

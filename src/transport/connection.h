@@ -21,16 +21,13 @@
 #include <vector>
 
 #include "netrpc/error.h"
+#include "netrpc/peer.h"
 
 namespace netrpc::transport {
 
 // Peer is who is on the other end: the address, and for TLS with a client certificate the
-// verified subject and names (empty otherwise).
-struct Peer {
-  std::string address;
-  std::string subject;
-  std::vector<std::string> names;
-};
+// verified subject and names (empty otherwise). The public type, so the server hands it on.
+using Peer = netrpc::Peer;
 
 using Strand = boost::asio::strand<boost::asio::any_io_executor>;
 

@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev clang-format golang-go curl
   golang-github-hashicorp-net-rpc-msgpackrpc-dev  # examples/msgpack: HashiCorp's Go side
   chromium  # tests/http/browser_test: the debug page as a browser renders it
+  etcd-server etcd-client  # tests/xclient/etcd_test: a real etcd, and etcdctl as a second reader
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc  # bench/: the gRPC peer
   pkg-config  # tests/consumer reads netrpc.pc (CPack's .deb needs only dpkg, always there)
 )

@@ -26,22 +26,16 @@ std::string HttpAnswer::Header(std::string_view name) const {
   return {};
 }
 
-namespace {
-
-struct Url {
-  std::string host, port, target;
-};
-
-Result<Url> ParseUrl(std::string_view url) {
+Result<HttpUrl> ParseHttpUrl(std::string_view url, std::string_view who) {
   constexpr std::string_view kScheme = "http://";
   auto bad = [&](const char* why) {
-    return Error(ErrorCode::kUsage, "registry url \"" + std::string(url) + "\": " + why);
+    return Error(ErrorCode::kUsage, std::string(who) + " url \"" + std::string(url) + "\": " + why);
   };
   if (url.substr(0, kScheme.size()) != kScheme) return bad("want http://host:port/path");
   std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find('/');
   std::string_view authority = rest.substr(0, slash);
-  Url out;
+  HttpUrl out;
   out.target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   size_t colon = authority.rfind(':');
   if (colon == std::string_view::npos || authority.find(']', colon) != std::string_view::npos) {
@@ -58,9 +52,14 @@ Result<Url> ParseUrl(std::string_view url) {
   return out;
 }
 
-asio::awaitable<Result<HttpAnswer>> Exchange(
-    Url url, std::string method, std::vector<std::pair<std::string, std::string>> header,
-    std::chrono::milliseconds timeout) {
+asio::awaitable<Result<HttpAnswer>> AsyncHttpRequest(std::string method, std::string url_text,
+                                                     HttpHeader header,
+                                                     std::chrono::milliseconds timeout,
+                                                     std::string body, std::string who,
+                                                     size_t body_limit) {
+  auto parsed = ParseHttpUrl(url_text, who);
+  if (!parsed.ok()) co_return parsed.error();
+  HttpUrl url = std::move(*parsed);
   auto ex = co_await asio::this_coro::executor;
   beast::tcp_stream stream(ex);
   stream.expires_after(timeout);
@@ -68,20 +67,24 @@ asio::awaitable<Result<HttpAnswer>> Exchange(
   auto [rerr, found] =
       co_await resolver.async_resolve(url.host, url.port, asio::as_tuple(asio::use_awaitable));
   auto where = url.host + ":" + url.port;
-  if (rerr) co_return Error(ErrorCode::kConnect, "registry " + where + ": " + rerr.message());
+  if (rerr) co_return Error(ErrorCode::kConnect, who + " " + where + ": " + rerr.message());
   auto [cerr, ep] = co_await stream.async_connect(found, asio::as_tuple(asio::use_awaitable));
   auto failed = [&](const boost::system::error_code& ec, ErrorCode code) {
     if (ec == beast::error::timeout) {
-      return Error(ErrorCode::kTimeout, "registry " + where + ": no answer within " +
+      return Error(ErrorCode::kTimeout, who + " " + where + ": no answer within " +
                                             std::to_string(timeout.count()) + "ms");
     }
-    return Error(code, "registry " + where + ": " + ec.message());
+    return Error(code, who + " " + where + ": " + ec.message());
   };
   if (cerr) co_return failed(cerr, ErrorCode::kConnect);
-  bhttp::request<bhttp::empty_body> req(method == "POST" ? bhttp::verb::post : bhttp::verb::get,
-                                        url.target, 11);
+  bhttp::verb verb = bhttp::string_to_verb(method);
+  if (verb == bhttp::verb::unknown) {
+    co_return Error(ErrorCode::kUsage, who + ": unknown HTTP method \"" + method + "\"");
+  }
+  bhttp::request<bhttp::string_body> req(verb, url.target, 11);
   req.set(bhttp::field::host, where);
   for (const auto& [k, v] : header) req.set(k, v);
+  req.body() = std::move(body);
   req.prepare_payload();
   auto [werr, wn] = co_await bhttp::async_write(stream, req, asio::as_tuple(asio::use_awaitable));
   if (werr) co_return failed(werr, ErrorCode::kIo);
@@ -89,7 +92,7 @@ asio::awaitable<Result<HttpAnswer>> Exchange(
   bhttp::response_parser<bhttp::string_body> parser;
   // The registry's list rides in one header: 10,000 servers of ~60 bytes fit in 1 MiB.
   parser.header_limit(1 << 20);
-  parser.body_limit(64 * 1024);
+  parser.body_limit(body_limit);
   auto [herr, hn] =
       co_await bhttp::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
   if (herr) co_return failed(herr, ErrorCode::kProtocol);
@@ -98,24 +101,26 @@ asio::awaitable<Result<HttpAnswer>> Exchange(
   for (const auto& field : parser.get()) {
     answer.header.emplace_back(std::string(field.name_string()), std::string(field.value()));
   }
+  answer.body = std::move(parser.get().body());
   beast::error_code ignored;
   stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   co_return answer;
 }
 
-}  // namespace
-
 Result<HttpAnswer> HttpRequest(std::string_view method, std::string_view url,
-                               const std::vector<std::pair<std::string, std::string>>& header,
-                               std::chrono::milliseconds timeout) {
-  auto parsed = ParseUrl(url);
+                               const HttpHeader& header, std::chrono::milliseconds timeout,
+                               std::string_view body, std::string_view who, size_t body_limit) {
+  auto parsed = ParseHttpUrl(url, who);
   if (!parsed.ok()) return parsed.error();
   asio::io_context io;
   Result<HttpAnswer> out;
-  asio::co_spawn(io, Exchange(*parsed, std::string(method), header, timeout),
+  asio::co_spawn(io,
+                 AsyncHttpRequest(std::string(method), std::string(url), header, timeout,
+                                  std::string(body), std::string(who), body_limit),
                  [&](std::exception_ptr e, Result<HttpAnswer> r) {
-                   out = e ? Result<HttpAnswer>(Error(ErrorCode::kIo, "registry: failed"))
-                           : std::move(r);
+                   out =
+                       e ? Result<HttpAnswer>(Error(ErrorCode::kIo, std::string(who) + ": failed"))
+                         : std::move(r);
                  });
   io.run();
   return out;

@@ -175,10 +175,10 @@ struct EtcdDiscovery::Impl {
     std::string url = gateway.Url() + "/v3/watch";
     auto stream = co_await xclient::HttpLineStream::Open(url, json::serialize(body), "etcd",
                                                          gateway.options().request_timeout);
-    if (!stream.ok()) co_return stream.error();
+    if (!stream.ok()) co_return xclient::AtUrl(stream.error(), url);
     for (;;) {
       auto line = co_await (*stream)->ReadLine();
-      if (!line.ok()) co_return line.error();
+      if (!line.ok()) co_return xclient::AtUrl(line.error(), url);
       if (line->find_first_not_of(" \r\t") == std::string::npos) continue;
       boost::system::error_code ec;
       json::value parsed = json::parse(*line, ec);

@@ -57,6 +57,13 @@ std::string EtcdGateway::Url() const {
 
 void EtcdGateway::Rotate() { current_.fetch_add(1); }
 
+Error AtUrl(const Error& err, std::string_view url) {
+  const std::string& m = err.message();
+  size_t colon = m.find(": ");
+  return Error(err.code(), "etcd " + std::string(url) +
+                               (colon == std::string::npos ? ": " + m : m.substr(colon)));
+}
+
 Error GatewayError(const json::object& answer, std::string_view where) {
   const json::value* error = answer.if_contains("error");
   if (error == nullptr) return {};
@@ -87,11 +94,7 @@ asio::awaitable<Result<json::object>> EtcdGateway::Call(std::string path, json::
     auto answer = co_await AsyncHttpRequest("POST", where, header, options_.request_timeout, text,
                                             "etcd", kAnswerLimit);
     if (!answer.ok()) {
-      // HttpRequest says "etcd host:port: why"; say the URL instead.
-      const std::string& m = answer.error().message();
-      size_t colon = m.find(": ");
-      last = Error(answer.error().code(),
-                   "etcd " + where + (colon == std::string::npos ? ": " + m : m.substr(colon)));
+      last = AtUrl(answer.error(), where);
       if (!Unreachable(last.code())) co_return last;
       Rotate();
       continue;

@@ -43,6 +43,10 @@ class EtcdGateway {
   std::atomic<size_t> current_{0};
 };
 
+// AtUrl renames an HttpRequest or HttpLineStream error ("etcd host:port: why") after the URL
+// it was for ("etcd http://host:port/v3/watch: why"), keeping its code.
+Error AtUrl(const Error& err, std::string_view url);
+
 // GatewayError turns an answer that carries "error" into an Error naming where; ok otherwise.
 Error GatewayError(const boost::json::object& answer, std::string_view where);
 

@@ -64,7 +64,10 @@ asio::awaitable<Result<std::unique_ptr<HttpLineStream>>> HttpLineStream::Open(
     std::string why;
     for (int i = 0; i < 4 && why.size() < 512; ++i) {
       auto line = co_await out->ReadLine();
-      if (!line.ok()) break;
+      if (!line.ok()) {
+        why += out->pending_;  // a body without a last '\n'
+        break;
+      }
       why += *line;
     }
     co_return Error(ErrorCode::kProtocol, who + " " + where + ": answered " +

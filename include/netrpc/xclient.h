@@ -5,15 +5,18 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "netrpc/netrpc.h"
+#include "netrpc/tls.h"
 
 namespace netrpc {
 
@@ -21,7 +24,9 @@ namespace netrpc {
 // XDial takes it: "tcp@127.0.0.1:8001" (also tcp4@, tcp6@), "unix@/run/app.sock", or
 // "http@127.0.0.1:8001" (GeeRPC's HTTP transport: "CONNECT /_geeprc_", its answer
 // "200 Connected to Gee RPC", then its JSON Option and gob, so GeeRPC's servers and netrpc's
-// both answer it). weight is for SelectMode::kWeightedRoundRobin (0 counts as 1).
+// both answer it), or "tls@127.0.0.1:8443" (netrpc's extension of GeeRPC's list: TCP, then TLS
+// as XClientOptions::tls says, then the native protocol; a server's ListenTLS answers it).
+// weight is for SelectMode::kWeightedRoundRobin (0 counts as 1).
 struct Endpoint {
   Endpoint() = default;
   Endpoint(std::string address, uint32_t weight = 1)  // NOLINT: a string is an endpoint
@@ -34,12 +39,13 @@ struct Endpoint {
 };
 
 // ParseEndpoint splits "proto@addr" into the network Dial takes ("tcp", "tcp4", "tcp6",
-// "unix"; http@ dials "tcp") and the address. Errors (kUsage): no '@', an empty address, an
-// unknown scheme.
+// "unix"; http@ and tls@ dial "tcp") and the address. Errors (kUsage): no '@', an empty
+// address, an unknown scheme.
 struct EndpointAddress {
   std::string network;
   std::string address;
   bool gee_http = false;  // http@: GeeRPC's CONNECT handshake first
+  bool tls = false;       // tls@: a TLS handshake first (XClientOptions::tls)
 };
 Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
 
@@ -113,6 +119,9 @@ struct XClientOptions {
   // speaks GeeRPC's Option with gob (or kJson if asked). loop: if unset, the XClient runs one
   // EventLoop thread of its own for all its connections.
   DialOptions dial{};
+  // tls is how tls@ endpoints are dialed (DialTLS's options: the CAs, the server name, a
+  // client certificate). Unset, a call that selects a tls@ endpoint fails with kUsage.
+  std::optional<TlsDialOptions> tls{};
 };
 
 struct XCallOptions {
@@ -148,8 +157,8 @@ ReplyMaker MakerFor(Reply* reply) {
 }
 }  // namespace detail
 
-// XClient calls one service on many servers. Every method blocks and is safe from any thread
-// but the threads of its EventLoop (there, calls return kUsage errors instead of deadlocking).
+// XClient calls one service on many servers. Every method is safe from any thread; those that
+// block (all but Go) return kUsage errors instead of deadlocking on the threads of its EventLoop.
 // The discovery must outlive the XClient. A server that leaves discovery gets no new calls;
 // its calls in flight finish, then its connections close (drained, as brpc does).
 class XClient {
@@ -165,7 +174,24 @@ class XClient {
              XCallOptions options = {}) {
     return Invoke(service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options);
   }
-  // Broadcast calls every endpoint at once (GeeRPC's Broadcast); all must succeed. The reply
+  // Go starts Call and returns at once, as Client::Go: the returned Call's Done, Wait, error
+  // and Cancel work as a Client's (Cancel stops every attempt; Wait on the XClient's EventLoop
+  // threads is a kUsage error), and done, if given, runs once when the call completes, on the
+  // XClient's EventLoop (or on the caller's thread, for an error found before anything was
+  // sent, and for Cancel and Close). The fail mode, retries and options.timeout apply as for
+  // Call; the timeout counts from Go. *reply must live until the call is done; args are copied
+  // (a retry sends them again), so they need not live and must be copyable.
+  template <class Args, class Reply>
+  std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args, Reply* reply,
+                                   XCallOptions options = {},
+                                   std::function<void(netrpc::Call&)> done = {}) {
+    auto held = std::make_shared<const Args>(args);
+    ConstValue value{TypeOf<Args>(), held.get()};
+    return Start(service_method, value, std::move(held), detail::MakerFor(reply), options,
+                 std::move(done));
+  }
+  // Broadcast calls every endpoint at once (GeeRPC's Broadcast), dialing them concurrently,
+  // so one slow or unreachable endpoint delays no other; all must succeed. The reply
   // is the first successful endpoint's; the error names each endpoint that failed, and
   // outcomes, if given, gets every endpoint's outcome. No endpoint: an error.
   template <class Args, class Reply>
@@ -174,8 +200,8 @@ class XClient {
     return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
                   outcomes);
   }
-  // Fork calls every endpoint at once (rpcx's Fork); the first success's reply wins and the
-  // other calls are canceled. The error, when every endpoint failed, names each.
+  // Fork calls every endpoint at once, dialing them concurrently (rpcx's Fork); the first success's
+  // reply wins and the other calls are canceled. The error, when every endpoint failed, names each.
   template <class Args, class Reply>
   Error Fork(std::string_view service_method, const Args& args, Reply* reply,
              XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
@@ -194,6 +220,10 @@ class XClient {
  private:
   Error Invoke(std::string_view service_method, ConstValue args, detail::ReplyMaker reply,
                const XCallOptions& options);
+  std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args,
+                                      std::shared_ptr<const void> held_args,
+                                      detail::ReplyMaker reply, const XCallOptions& options,
+                                      std::function<void(netrpc::Call&)> done);
   Error Spread(bool fork, std::string_view service_method, ConstValue args,
                detail::ReplyMaker reply, const XCallOptions& options,
                std::vector<EndpointError>* outcomes);

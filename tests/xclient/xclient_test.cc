@@ -150,14 +150,14 @@ TEST(Endpoint, ParsesGeeRpcsProtoAtAddr) {
   EXPECT_TRUE(http->gee_http);
 
   EXPECT_EQ(netrpc::ParseEndpoint("127.0.0.1:8001").error().message(),
-            "xclient: endpoint \"127.0.0.1:8001\" is not proto@addr (tcp@, unix@ or http@)");
+            "xclient: endpoint \"127.0.0.1:8001\" is not proto@addr (tcp@, unix@, http@ or tls@)");
   EXPECT_EQ(netrpc::ParseEndpoint("tcp@").error().message(),
             "xclient: endpoint \"tcp@\" has no address after '@'");
   auto bad = netrpc::ParseEndpoint("quic@1.2.3.4:5");
   EXPECT_EQ(bad.error().code(), netrpc::ErrorCode::kUsage);
   EXPECT_EQ(bad.error().message(),
             "xclient: unknown endpoint scheme \"quic\" in \"quic@1.2.3.4:5\" (want tcp@, tcp4@, "
-            "tcp6@, unix@ or http@)");
+            "tcp6@, unix@, http@ or tls@)");
 }
 
 TEST(StaticDiscovery, RejectsABadListAndKeepsTheOld) {

@@ -1,5 +1,6 @@
 // xclient_test.cc: XClient over several real netrpc servers on 127.0.0.1 in this process: each
-// balancer's choices, each fail mode, Broadcast and Fork, pooling, set-aside and draining.
+// balancer's choices, each fail mode, Broadcast and Fork (and their concurrent dials), Go,
+// pooling, set-aside and draining.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netrpc/netrpc.h>
@@ -10,8 +11,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -112,6 +115,61 @@ class Slammer {
   std::thread thread_;
 };
 
+// Silent accepts TCP connections and never writes a byte: an http@ endpoint whose dial (the
+// CONNECT handshake) never finishes. It records how many calls the nodes it watches had
+// completed when the client gave up and closed the connection, which orders the two events.
+class Silent {
+ public:
+  explicit Silent(std::vector<const Node*> watched) : watched_(std::move(watched)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      int c = -1;
+      for (int i = 0; i < 1500 && !stop_ && c < 0; ++i) {  // 30 s at most
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 20) > 0) c = accept(fd_, nullptr, nullptr);
+      }
+      if (c < 0) return;
+      accepted_ = true;
+      char sink[4096];
+      for (int i = 0; i < 1500 && !stop_; ++i) {
+        pollfd q{c, POLLIN, 0};
+        if (poll(&q, 1, 20) <= 0) continue;
+        if (read(c, sink, sizeof sink) > 0) continue;  // the CONNECT request: no answer
+        int done = 0;
+        for (const Node* n : watched_) done += n->calls();
+        calls_when_closed_ = done;
+        break;
+      }
+      close(c);
+    });
+  }
+  ~Silent() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  std::string Endpoint() const { return "http@127.0.0.1:" + std::to_string(port_); }
+  bool accepted() const { return accepted_.load(); }
+  // calls_when_closed is -1 while the client holds the connection open.
+  int calls_when_closed() const { return calls_when_closed_.load(); }
+
+ private:
+  std::vector<const Node*> watched_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false}, accepted_{false};
+  std::atomic<int> calls_when_closed_{-1};
+  std::thread thread_;
+};
+
 // DeadEndpoint is a 127.0.0.1 port nothing listens on: a server's, after it shut down.
 std::string DeadEndpoint() {
   Node n("dead");
@@ -124,6 +182,14 @@ std::unique_ptr<netrpc::StaticDiscovery> Discover(const std::vector<netrpc::Endp
   auto d = std::make_unique<netrpc::StaticDiscovery>();
   EXPECT_FALSE(d->Update(list));
   return d;
+}
+
+// Reaches waits up to 1 s for n to reach want, and says whether it is exactly want then: as
+// with Client::Go, Wait may return before the done callback has run.
+bool Reaches(const std::atomic<int>& n, int want) {
+  for (int i = 0; i < 500 && n.load() < want; ++i) std::this_thread::sleep_for(2ms);
+  std::this_thread::sleep_for(10ms);  // and no second run
+  return n.load() == want;
 }
 
 std::string Name(netrpc::XClient& xc, netrpc::XCallOptions o = {}) {
@@ -443,6 +509,192 @@ TEST(Fork, TheFirstSuccessWins) {
   EXPECT_EQ(err.message(), "xclient: fork: 3 of 3 endpoints failed: " + a.Endpoint() +
                                ": node a is failing; " + b.Endpoint() + ": node b is failing; " +
                                c.Endpoint() + ": node c is failing");
+}
+
+TEST(Broadcast, DialsItsEndpointsConcurrently) {
+  Node a("a"), b("b");
+  Silent silent({&a, &b});  // first in the list: a sequential dial would wait for it first
+  auto d = Discover({silent.Endpoint(), a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::vector<netrpc::EndpointError> outcomes;
+  netrpc::Error err = xc.Broadcast("Who.Name", int64_t{0}, &who, {.timeout = 300ms}, &outcomes);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_FALSE(outcomes[1].error) << outcomes[1].error;
+  EXPECT_FALSE(outcomes[2].error) << outcomes[2].error;
+  // The silent endpoint's dial ends with the deadline: as the dial's own timeout (kConnect)
+  // or the call's (kTimeout), whichever fires first at that instant.
+  auto code = outcomes[0].error.code();
+  EXPECT_TRUE(code == netrpc::ErrorCode::kConnect || code == netrpc::ErrorCode::kTimeout)
+      << outcomes[0].error;
+  EXPECT_EQ(err.message().rfind(
+                "xclient: broadcast: 1 of 3 endpoints failed: " + silent.Endpoint() + ": ", 0),
+            0u)
+      << err;
+  EXPECT_EQ(who, "");  // a failed Broadcast leaves the reply alone
+  // The order of events: a's and b's calls were both done before the client gave up on the
+  // silent dial and closed it. Dialed one after another, neither would have been called.
+  for (int i = 0; i < 500 && silent.calls_when_closed() < 0; ++i) std::this_thread::sleep_for(2ms);
+  EXPECT_TRUE(silent.accepted());
+  EXPECT_EQ(silent.calls_when_closed(), 2);
+}
+
+TEST(Fork, ASilentEndpointDelaysNoOther) {
+  Node a("a"), b("b");
+  Silent silent({&a, &b});
+  auto d = Discover({silent.Endpoint(), a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::vector<netrpc::EndpointError> outcomes;
+  EXPECT_FALSE(xc.Fork("Who.Name", int64_t{0}, &who, {.timeout = 5s}, &outcomes));
+  EXPECT_TRUE(who == "a" || who == "b") << who;
+  // Fork had its winner while the silent dial was still waiting on its handshake.
+  EXPECT_EQ(silent.calls_when_closed(), -1);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_EQ(outcomes[0].error, netrpc::ErrCanceled);  // still dialing when the winner came
+}
+
+TEST(Go, ReturnsAtOnceAndWaitGivesTheReply) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::atomic<int> done_runs{0};
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who, {},
+                    [&](netrpc::Call& c) { done_runs += c.error() ? 100 : 1; });
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->ServiceMethod(), "Who.Slow");
+  EXPECT_FALSE(call->Done());  // the server is still sleeping
+  EXPECT_EQ(who, "");
+  EXPECT_FALSE(call->Wait());
+  EXPECT_TRUE(call->Done());
+  EXPECT_FALSE(call->error());
+  EXPECT_EQ(who, "a");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+}
+
+TEST(Go, ManyCallsInFlightSpreadAsTheBalancerSays) {
+  Node a("a"), b("b"), c("c");
+  auto d = Discover({a.Endpoint(), b.Endpoint(), c.Endpoint()});
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  constexpr int kCalls = 30;
+  std::vector<std::string> replies(kCalls);
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  std::atomic<int> completed{0};
+  for (int i = 0; i < kCalls; ++i) {
+    int64_t args = i;  // copied by Go: it may go out of scope at once
+    calls.push_back(xc.Go("Who.Name", args, &replies[i], {}, [&](netrpc::Call&) { ++completed; }));
+  }
+  std::map<std::string, int> count;
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_FALSE(calls[i]->Wait()) << i;
+    ++count[replies[i]];
+  }
+  EXPECT_TRUE(Reaches(completed, kCalls));
+  EXPECT_EQ(count, (std::map<std::string, int>{{"a", 10}, {"b", 10}, {"c", 10}}));
+}
+
+TEST(Go, FailsOverAsCallDoes) {
+  std::string dead = DeadEndpoint();
+  Node a("a");
+  auto d = Discover({dead, a.Endpoint()});
+  netrpc::XClient xc(
+      *d, {.select = netrpc::SelectMode::kRoundRobin, .fail = netrpc::FailMode::kFailover});
+  std::string who;
+  auto call = xc.Go("Who.Name", int64_t{0}, &who);
+  EXPECT_FALSE(call->Wait());
+  EXPECT_EQ(who, "a");
+  EXPECT_EQ(xc.Dials(), 2u);  // the dead one, then a
+}
+
+TEST(Go, TheDeadlineCountsFromGo) {
+  Node a("a");
+  a.SetDelay(500);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who = "untouched";
+  std::atomic<int> done_runs{0};
+  auto call =
+      xc.Go("Who.Slow", int64_t{0}, &who, {.timeout = 50ms}, [&](netrpc::Call&) { ++done_runs; });
+  EXPECT_EQ(call->Wait(), netrpc::ErrTimeout);
+  EXPECT_EQ(call->error(), netrpc::ErrTimeout);
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);  // the late reply, had it been kept, would be here now
+  EXPECT_EQ(who, "untouched");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+}
+
+TEST(Go, CancelEndsTheCallAndKeepsTheReplyUntouched) {
+  Node a("a");
+  a.SetDelay(200);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who = "untouched";
+  std::atomic<int> done_runs{0};
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who, {}, [&](netrpc::Call&) { ++done_runs; });
+  for (int i = 0; i < 200 && a.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
+  call->Cancel();
+  EXPECT_TRUE(call->Done());
+  EXPECT_EQ(call->Wait(), netrpc::ErrCanceled);
+  call->Cancel();  // no effect once done
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(who, "untouched");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+  EXPECT_EQ(call->error(), netrpc::ErrCanceled);
+}
+
+TEST(Go, CloseFailsCallsInFlight) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who);
+  for (int i = 0; i < 200 && a.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
+  xc.Close();
+  EXPECT_EQ(call->Wait(), netrpc::ErrShutdown);
+  EXPECT_EQ(xc.Go("Who.Name", int64_t{0}, &who)->Wait(), netrpc::ErrShutdown);
+}
+
+TEST(Go, ErrorsFoundAtOnceCompleteTheCallAtOnce) {
+  netrpc::StaticDiscovery empty;
+  netrpc::XClient xc(empty);
+  std::string who;
+  int done_runs = 0;
+  auto call = xc.Go("Who.Name", int64_t{0}, &who, {}, [&](netrpc::Call&) { ++done_runs; });
+  EXPECT_TRUE(call->Done());
+  EXPECT_EQ(done_runs, 1);  // on this thread, before Go returned
+  EXPECT_EQ(call->error().code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(call->error().message(), "xclient: no endpoints in discovery");
+}
+
+TEST(Go, ADoneCallbackMayStartTheNextCall) {
+  Node a("a"), b("b");
+  auto d = Discover({a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  std::string first, second;
+  std::shared_ptr<netrpc::Call> next;
+  std::mutex mu;
+  std::condition_variable cv;
+  auto call = xc.Go("Who.Name", int64_t{0}, &first, {}, [&](netrpc::Call&) {
+    // On the XClient's loop: Go does not block, so it may run here; Call would be kUsage.
+    std::string ignored;
+    netrpc::Error blocked = xc.Call("Who.Name", int64_t{0}, &ignored);
+    auto n = xc.Go("Who.Name", int64_t{1}, &second);
+    std::lock_guard lock(mu);
+    EXPECT_EQ(blocked.code(), netrpc::ErrorCode::kUsage);
+    next = n;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return next != nullptr; }));
+  }
+  EXPECT_FALSE(call->Wait());
+  EXPECT_FALSE(next->Wait());
+  EXPECT_EQ(first + second, "ab");
 }
 
 TEST(Pool, ConnectionsAreReused) {

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -148,6 +149,33 @@ struct ReplyMaker {
   std::shared_ptr<void> (*make)();
   void (*commit)(void* from, void* to);
 };
+// HeldArgs is Go's own copy of its args, as Client's Call would send them (SentArgs): a string
+// literal, const char* or std::string_view as a std::string, a pointer as what it points to.
+// A null pointer gives a null object, which the call refuses with kUsage.
+struct HeldArgs {
+  std::shared_ptr<const void> owner;
+  ConstValue value;
+};
+template <class A>
+HeldArgs HoldArgs(const A& args) {
+  SentArgs<A> sent(args);  // its static_asserts stop what cannot travel
+  ConstValue value = sent.value();
+  if (value.object == nullptr) return {nullptr, value};
+  if constexpr ((std::is_array_v<A> && kIsChar<std::remove_extent_t<A>>) ||
+                std::is_same_v<A, std::string_view> ||
+                (std::is_pointer_v<A> && kIsChar<std::remove_pointer_t<A>>)) {
+    auto held =
+        std::make_shared<const std::string>(*static_cast<const std::string_view*>(value.object));
+    return {held, {TypeOf<std::string>(), held.get()}};
+  } else if constexpr (std::is_pointer_v<A>) {
+    auto held = std::make_shared<const std::remove_cv_t<std::remove_pointer_t<A>>>(*args);
+    return {held, {value.type, held.get()}};
+  } else {
+    auto held = std::make_shared<const A>(args);
+    return {held, {value.type, held.get()}};
+  }
+}
+
 template <class Reply>
 ReplyMaker MakerFor(Reply* reply) {
   return {TypeOf<Reply>(), reply, [] { return std::shared_ptr<void>(std::make_shared<Reply>()); },
@@ -168,11 +196,13 @@ class XClient {
   XClient(const XClient&) = delete;
   XClient& operator=(const XClient&) = delete;
 
-  // Call makes one call on an endpoint the SelectMode picks, as the FailMode says.
+  // Call makes one call on an endpoint the SelectMode picks, as the FailMode says. args are
+  // as Client::Call's: a value, a pointer to one (as Go's &args), or a string literal.
   template <class Args, class Reply>
   Error Call(std::string_view service_method, const Args& args, Reply* reply,
              XCallOptions options = {}) {
-    return Invoke(service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options);
+    detail::SentArgs<Args> sent(args);
+    return Invoke(service_method, sent.value(), detail::MakerFor(reply), options);
   }
   // Go starts Call and returns at once, as Client::Go: the returned Call's Done, Wait, error
   // and Cancel work as a Client's (Cancel stops every attempt; Wait on the XClient's EventLoop
@@ -180,15 +210,15 @@ class XClient {
   // XClient's EventLoop (or on the caller's thread, for an error found before anything was
   // sent, and for Cancel and Close). The fail mode, retries and options.timeout apply as for
   // Call; the timeout counts from Go. *reply must live until the call is done; args are copied
-  // (a retry sends them again), so they need not live and must be copyable.
+  // (a retry sends them again; a string literal or pointer as what Call would send), so they
+  // need not live and must be copyable.
   template <class Args, class Reply>
   std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args, Reply* reply,
                                    XCallOptions options = {},
                                    std::function<void(netrpc::Call&)> done = {}) {
-    auto held = std::make_shared<const Args>(args);
-    ConstValue value{TypeOf<Args>(), held.get()};
-    return Start(service_method, value, std::move(held), detail::MakerFor(reply), options,
-                 std::move(done));
+    detail::HeldArgs held = detail::HoldArgs(args);
+    return Start(service_method, held.value, std::move(held.owner), detail::MakerFor(reply),
+                 options, std::move(done));
   }
   // Broadcast calls every endpoint at once (GeeRPC's Broadcast), dialing them concurrently,
   // so one slow or unreachable endpoint delays no other; all must succeed. The reply
@@ -197,16 +227,16 @@ class XClient {
   template <class Args, class Reply>
   Error Broadcast(std::string_view service_method, const Args& args, Reply* reply,
                   XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
-    return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
-                  outcomes);
+    detail::SentArgs<Args> sent(args);
+    return Spread(false, service_method, sent.value(), detail::MakerFor(reply), options, outcomes);
   }
   // Fork calls every endpoint at once, dialing them concurrently (rpcx's Fork); the first success's
   // reply wins and the other calls are canceled. The error, when every endpoint failed, names each.
   template <class Args, class Reply>
   Error Fork(std::string_view service_method, const Args& args, Reply* reply,
              XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
-    return Spread(true, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
-                  outcomes);
+    detail::SentArgs<Args> sent(args);
+    return Spread(true, service_method, sent.value(), detail::MakerFor(reply), options, outcomes);
   }
 
   // Close fails calls in flight with ErrShutdown and closes every connection; later calls get

@@ -521,6 +521,10 @@ std::shared_ptr<Call> XClientCore::Start(int spread, std::string_view method, Co
                                   reply, options, outcomes, std::move(done));
   CallState::Of(*op->call()).owner = op;
   Error err = Refresh();
+  if (!err && args.object == nullptr) {  // Call's args were a null pointer (SentArgs)
+    err = Error(ErrorCode::kUsage,
+                "netrpc: the args of " + std::string(method) + " are a null pointer");
+  }
   std::vector<std::shared_ptr<EndpointState>> all;
   if (!err) {
     std::lock_guard lock(mu_);

@@ -246,6 +246,47 @@ TEST(XClient, NoEndpointsIsAnError) {
             "xclient: no endpoints in discovery");
 }
 
+TEST(XClient, ArgsAreTakenAsClientCallTakesThem) {
+  netrpc::Server server;
+  ASSERT_FALSE(server.RegisterFunc("Echo.Say", [](const std::string& s, std::string* reply) {
+    *reply = "said " + s;
+    return netrpc::Error{};
+  }));
+  ASSERT_FALSE(server.Listen("tcp", "127.0.0.1:0"));
+  auto d = Discover({"tcp@" + server.Address()});
+  netrpc::XClient xc(*d);
+  std::string reply;
+  EXPECT_FALSE(xc.Call("Echo.Say", "literal", &reply));
+  EXPECT_EQ(reply, "said literal");
+  std::string text = "pointed";
+  EXPECT_FALSE(xc.Call("Echo.Say", &text, &reply));  // Go's &args
+  EXPECT_EQ(reply, "said pointed");
+  const std::string* none = nullptr;
+  netrpc::Error err = xc.Call("Echo.Say", none, &reply);
+  EXPECT_EQ(err.code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(err.message(), "netrpc: the args of Echo.Say are a null pointer");
+  EXPECT_FALSE(xc.Broadcast("Echo.Say", "to all", &reply));
+  EXPECT_EQ(reply, "said to all");
+
+  // Go copies them: the buffer and the string may change or go before the call is sent.
+  std::string reply1, reply2;
+  std::shared_ptr<netrpc::Call> c1, c2;
+  {
+    char buffer[16] = "buffer";
+    std::string later = "copied";
+    c1 = xc.Go("Echo.Say", buffer, &reply1);
+    c2 = xc.Go("Echo.Say", &later, &reply2);
+    buffer[0] = 'X';
+    later = "changed";
+  }
+  EXPECT_FALSE(c1->Wait());
+  EXPECT_FALSE(c2->Wait());
+  EXPECT_EQ(reply1, "said buffer");
+  EXPECT_EQ(reply2, "said copied");
+  EXPECT_EQ(xc.Go("Echo.Say", none, &reply)->error().message(),
+            "netrpc: the args of Echo.Say are a null pointer");
+}
+
 TEST(Balancer, RoundRobinGoesInDiscoveryOrder) {
   Node a("a"), b("b"), c("c");
   auto d = Discover({a.Endpoint(), b.Endpoint(), c.Endpoint()});

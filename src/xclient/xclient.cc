@@ -322,8 +322,16 @@ void Operation::StartAttempt(std::shared_ptr<EndpointState> e) {
     attempts_[i].outcome = ErrShutdown;
     return;
   }
-  auto got = core->Acquire(e, deadline_, [self = shared_from_this(), i](auto dialed) {
-    self->Event([&] { self->Launch(i, std::move(dialed)); });
+  // The endpoint counts the attempt from its selection, dial included, so kLeastOutstanding
+  // sees calls that are still dialing; whichever way the attempt ends lowers it once.
+  e->outstanding.fetch_add(1);
+  auto got = core->Acquire(e, deadline_, [self = shared_from_this(), i, e](auto dialed) {
+    bool launched = false;
+    self->Event([&] {
+      self->Launch(i, std::move(dialed));
+      launched = true;
+    });
+    if (!launched) e->outstanding.fetch_sub(1);  // the call was over before its dial
   });
   if (got) Launch(i, std::move(*got));
 }
@@ -331,19 +339,15 @@ void Operation::StartAttempt(std::shared_ptr<EndpointState> e) {
 void Operation::Launch(size_t i, Result<std::shared_ptr<ClientCore>> core) {
   // Under mu_.
   Attempt& a = attempts_[i];
-  if (!core.ok()) {
-    a.done = true;
-    a.outcome = core.error();
-    return;
-  }
   auto owner = core_.lock();
-  if (owner == nullptr) {
+  if (a.done || !core.ok() || owner == nullptr) {
+    a.endpoint->outstanding.fetch_sub(1);
+    if (a.done) return;  // the deadline ended it while it dialed; the connection is pooled
     a.done = true;
-    a.outcome = ErrShutdown;
+    a.outcome = core.ok() ? ErrShutdown : core.error();
     return;
   }
   a.core = std::move(*core);
-  a.endpoint->outstanding.fetch_add(1);
   // The callback holds the slot, so a reply still being decoded into it after Cancel has
   // somewhere to go; it holds the endpoint weakly (the endpoint holds the connection).
   std::weak_ptr<EndpointState> weak = a.endpoint;

@@ -176,6 +176,16 @@ HeldArgs HoldArgs(const A& args) {
   }
 }
 
+// AwaitCall is what XClient::AsyncCall awaits: the Call's end, as Client::AsyncCall awaits
+// its own (src/xclient/xclient.cc; netrpc/asio.h completes the awaitable type).
+boost::asio::awaitable<Error, boost::asio::any_io_executor> AwaitCall(std::shared_ptr<Call> call);
+// ErrorAwaitable<T> is that awaitable, named through T so that its type need be complete only
+// where AsyncCall is used.
+template <class T>
+struct ErrorAwaitable {
+  using type = boost::asio::awaitable<Error, boost::asio::any_io_executor>;
+};
+
 template <class Reply>
 ReplyMaker MakerFor(Reply* reply) {
   return {TypeOf<Reply>(), reply, [] { return std::shared_ptr<void>(std::make_shared<Reply>()); },
@@ -186,9 +196,9 @@ ReplyMaker MakerFor(Reply* reply) {
 }  // namespace detail
 
 // XClient calls one service on many servers. Every method is safe from any thread; those that
-// block (all but Go) return kUsage errors instead of deadlocking on the threads of its EventLoop.
-// The discovery must outlive the XClient. A server that leaves discovery gets no new calls;
-// its calls in flight finish, then its connections close (drained, as brpc does).
+// block (all but Go and AsyncCall) return kUsage errors instead of deadlocking on the threads of
+// its EventLoop. The discovery must outlive the XClient. A server that leaves discovery gets no new
+// calls; its calls in flight finish, then its connections close (drained, as brpc does).
 class XClient {
  public:
   XClient(Discovery& discovery, XClientOptions options = {});
@@ -219,6 +229,22 @@ class XClient {
     detail::HeldArgs held = detail::HoldArgs(args);
     return Start(service_method, held.value, std::move(held.owner), detail::MakerFor(reply),
                  options, std::move(done));
+  }
+  // AsyncCall is Go for asio coroutines, as Client::AsyncCall: it resumes the coroutine on
+  // its executor when the call ends, and cancelling the awaiting operation cancels the call.
+  // `co_await xc.AsyncCall(...)` needs #include <netrpc/asio.h>.
+  // With g++ 12, give options as a named variable, not a temporary inside the co_await
+  // expression: g++ 12 moves such a temporary bitwise, which breaks its std::string.
+  template <detail::AsyncCallArgs Args, class Reply>
+  typename detail::ErrorAwaitable<Args>::type AsyncCall(std::string_view service_method,
+                                                        const Args& args, Reply* reply,
+                                                        const XCallOptions& options) {
+    return detail::AwaitCall(Go(service_method, args, reply, options));
+  }
+  template <detail::AsyncCallArgs Args, class Reply>
+  typename detail::ErrorAwaitable<Args>::type AsyncCall(std::string_view service_method,
+                                                        const Args& args, Reply* reply) {
+    return detail::AwaitCall(Go(service_method, args, reply));
   }
   // Broadcast calls every endpoint at once (GeeRPC's Broadcast), dialing them concurrently,
   // so one slow or unreachable endpoint delays no other; all must succeed. The reply

@@ -724,6 +724,10 @@ Result<std::shared_ptr<ClientCore>> XClientCore::Pool(const std::shared_ptr<Endp
   return core;
 }
 
+boost::asio::awaitable<Error> AwaitCall(std::shared_ptr<Call> call) {
+  return ClientCore::Await(std::move(call));
+}
+
 }  // namespace detail
 
 XClient::XClient(Discovery& discovery, XClientOptions options)

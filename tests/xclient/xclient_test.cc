@@ -3,6 +3,7 @@
 // pooling, set-aside and draining.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netrpc/asio.h>
 #include <netrpc/netrpc.h>
 #include <netrpc/xclient.h>
 #include <poll.h>
@@ -10,6 +11,11 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -736,6 +742,54 @@ TEST(Go, ADoneCallbackMayStartTheNextCall) {
   EXPECT_FALSE(call->Wait());
   EXPECT_FALSE(next->Wait());
   EXPECT_EQ(first + second, "ab");
+}
+
+TEST(AsyncCall, AwaitsTheReplyInACoroutine) {
+  Node a("a"), b("b");
+  auto d = Discover({a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  boost::asio::io_context io;
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<std::string> {
+        std::string seq;
+        for (int i = 0; i < 4; ++i) {
+          std::string who;
+          netrpc::Error err = co_await xc.AsyncCall("Who.Name", int64_t{i}, &who);
+          seq += err ? "!" : who;
+        }
+        co_return seq;
+      },
+      boost::asio::use_future);
+  io.run();  // this thread runs the coroutine; the XClient's loop runs the calls
+  EXPECT_EQ(result.get(), "abab");
+}
+
+TEST(AsyncCall, CancellingTheAwaitCancelsTheCall) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  boost::asio::io_context io;
+  std::string who = "untouched";
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<netrpc::Error> {
+        using namespace boost::asio::experimental::awaitable_operators;
+        boost::asio::steady_timer timer(io, 20ms);
+        // A named XCallOptions, not a temporary in the co_await expression (see AsyncCall).
+        netrpc::XCallOptions options{.timeout = 5s};
+        auto winner = co_await (xc.AsyncCall("Who.Slow", int64_t{0}, &who, options) ||
+                                timer.async_wait(boost::asio::use_awaitable));
+        co_return winner.index() == 1 ? netrpc::ErrCanceled : std::get<0>(winner);
+      },
+      boost::asio::use_future);
+  io.run();
+  EXPECT_EQ(result.get(), netrpc::ErrCanceled);
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);  // the late reply, had it been kept, would be here now
+  EXPECT_EQ(who, "untouched");
+  EXPECT_EQ(Name(xc), "a");  // the connection serves the next call
 }
 
 TEST(Pool, ConnectionsAreReused) {

@@ -747,8 +747,10 @@ TEST(Go, ADoneCallbackMayStartTheNextCall) {
 TEST(AsyncCall, AwaitsTheReplyInACoroutine) {
   Node a("a"), b("b");
   auto d = Discover({a.Endpoint(), b.Endpoint()});
-  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  // io before xc: the XClient's loop thread posts the resumption to io, and ~XClient joins
+  // that thread, so io must outlive it (TSan).
   boost::asio::io_context io;
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
   auto result = boost::asio::co_spawn(
       io,
       [&]() -> boost::asio::awaitable<std::string> {
@@ -769,8 +771,8 @@ TEST(AsyncCall, CancellingTheAwaitCancelsTheCall) {
   Node a("a");
   a.SetDelay(300);
   auto d = Discover({a.Endpoint()});
+  boost::asio::io_context io;  // before xc, as above
   netrpc::XClient xc(*d);
-  boost::asio::io_context io;
   std::string who = "untouched";
   auto result = boost::asio::co_spawn(
       io,

@@ -5,15 +5,19 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "netrpc/netrpc.h"
+#include "netrpc/tls.h"
 
 namespace netrpc {
 
@@ -21,7 +25,9 @@ namespace netrpc {
 // XDial takes it: "tcp@127.0.0.1:8001" (also tcp4@, tcp6@), "unix@/run/app.sock", or
 // "http@127.0.0.1:8001" (GeeRPC's HTTP transport: "CONNECT /_geeprc_", its answer
 // "200 Connected to Gee RPC", then its JSON Option and gob, so GeeRPC's servers and netrpc's
-// both answer it). weight is for SelectMode::kWeightedRoundRobin (0 counts as 1).
+// both answer it), or "tls@127.0.0.1:8443" (netrpc's extension of GeeRPC's list: TCP, then TLS
+// as XClientOptions::tls says, then the native protocol; a server's ListenTLS answers it).
+// weight is for SelectMode::kWeightedRoundRobin (0 counts as 1).
 struct Endpoint {
   Endpoint() = default;
   Endpoint(std::string address, uint32_t weight = 1)  // NOLINT: a string is an endpoint
@@ -34,12 +40,13 @@ struct Endpoint {
 };
 
 // ParseEndpoint splits "proto@addr" into the network Dial takes ("tcp", "tcp4", "tcp6",
-// "unix"; http@ dials "tcp") and the address. Errors (kUsage): no '@', an empty address, an
-// unknown scheme.
+// "unix"; http@ and tls@ dial "tcp") and the address. Errors (kUsage): no '@', an empty
+// address, an unknown scheme.
 struct EndpointAddress {
   std::string network;
   std::string address;
   bool gee_http = false;  // http@: GeeRPC's CONNECT handshake first
+  bool tls = false;       // tls@: a TLS handshake first (XClientOptions::tls)
 };
 Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
 
@@ -113,6 +120,9 @@ struct XClientOptions {
   // speaks GeeRPC's Option with gob (or kJson if asked). loop: if unset, the XClient runs one
   // EventLoop thread of its own for all its connections.
   DialOptions dial{};
+  // tls is how tls@ endpoints are dialed (DialTLS's options: the CAs, the server name, a
+  // client certificate). Unset, a call that selects a tls@ endpoint fails with kUsage.
+  std::optional<TlsDialOptions> tls{};
 };
 
 struct XCallOptions {
@@ -139,6 +149,43 @@ struct ReplyMaker {
   std::shared_ptr<void> (*make)();
   void (*commit)(void* from, void* to);
 };
+// HeldArgs is Go's own copy of its args, as Client's Call would send them (SentArgs): a string
+// literal, const char* or std::string_view as a std::string, a pointer as what it points to.
+// A null pointer gives a null object, which the call refuses with kUsage.
+struct HeldArgs {
+  std::shared_ptr<const void> owner;
+  ConstValue value;
+};
+template <class A>
+HeldArgs HoldArgs(const A& args) {
+  SentArgs<A> sent(args);  // its static_asserts stop what cannot travel
+  ConstValue value = sent.value();
+  if (value.object == nullptr) return {nullptr, value};
+  if constexpr ((std::is_array_v<A> && kIsChar<std::remove_extent_t<A>>) ||
+                std::is_same_v<A, std::string_view> ||
+                (std::is_pointer_v<A> && kIsChar<std::remove_pointer_t<A>>)) {
+    auto held =
+        std::make_shared<const std::string>(*static_cast<const std::string_view*>(value.object));
+    return {held, {TypeOf<std::string>(), held.get()}};
+  } else if constexpr (std::is_pointer_v<A>) {
+    auto held = std::make_shared<const std::remove_cv_t<std::remove_pointer_t<A>>>(*args);
+    return {held, {value.type, held.get()}};
+  } else {
+    auto held = std::make_shared<const A>(args);
+    return {held, {value.type, held.get()}};
+  }
+}
+
+// AwaitCall is what XClient::AsyncCall awaits: the Call's end, as Client::AsyncCall awaits
+// its own (src/xclient/xclient.cc; netrpc/asio.h completes the awaitable type).
+boost::asio::awaitable<Error, boost::asio::any_io_executor> AwaitCall(std::shared_ptr<Call> call);
+// ErrorAwaitable<T> is that awaitable, named through T so that its type need be complete only
+// where AsyncCall is used.
+template <class T>
+struct ErrorAwaitable {
+  using type = boost::asio::awaitable<Error, boost::asio::any_io_executor>;
+};
+
 template <class Reply>
 ReplyMaker MakerFor(Reply* reply) {
   return {TypeOf<Reply>(), reply, [] { return std::shared_ptr<void>(std::make_shared<Reply>()); },
@@ -148,10 +195,10 @@ ReplyMaker MakerFor(Reply* reply) {
 }
 }  // namespace detail
 
-// XClient calls one service on many servers. Every method blocks and is safe from any thread
-// but the threads of its EventLoop (there, calls return kUsage errors instead of deadlocking).
-// The discovery must outlive the XClient. A server that leaves discovery gets no new calls;
-// its calls in flight finish, then its connections close (drained, as brpc does).
+// XClient calls one service on many servers. Every method is safe from any thread; those that
+// block (all but Go and AsyncCall) return kUsage errors instead of deadlocking on the threads of
+// its EventLoop. The discovery must outlive the XClient. A server that leaves discovery gets no new
+// calls; its calls in flight finish, then its connections close (drained, as brpc does).
 class XClient {
  public:
   XClient(Discovery& discovery, XClientOptions options = {});
@@ -159,28 +206,63 @@ class XClient {
   XClient(const XClient&) = delete;
   XClient& operator=(const XClient&) = delete;
 
-  // Call makes one call on an endpoint the SelectMode picks, as the FailMode says.
+  // Call makes one call on an endpoint the SelectMode picks, as the FailMode says. args are
+  // as Client::Call's: a value, a pointer to one (as Go's &args), or a string literal.
   template <class Args, class Reply>
   Error Call(std::string_view service_method, const Args& args, Reply* reply,
              XCallOptions options = {}) {
-    return Invoke(service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options);
+    detail::SentArgs<Args> sent(args);
+    return Invoke(service_method, sent.value(), detail::MakerFor(reply), options);
   }
-  // Broadcast calls every endpoint at once (GeeRPC's Broadcast); all must succeed. The reply
+  // Go starts Call and returns at once, as Client::Go: the returned Call's Done, Wait, error
+  // and Cancel work as a Client's (Cancel stops every attempt; Wait on the XClient's EventLoop
+  // threads is a kUsage error), and done, if given, runs once when the call completes, on the
+  // XClient's EventLoop (or on the caller's thread, for an error found before anything was
+  // sent, and for Cancel and Close). The fail mode, retries and options.timeout apply as for
+  // Call; the timeout counts from Go. *reply must live until the call is done; args are copied
+  // (a retry sends them again; a string literal or pointer as what Call would send), so they
+  // need not live and must be copyable.
+  template <class Args, class Reply>
+  std::shared_ptr<netrpc::Call> Go(std::string_view service_method, const Args& args, Reply* reply,
+                                   XCallOptions options = {},
+                                   std::function<void(netrpc::Call&)> done = {}) {
+    detail::HeldArgs held = detail::HoldArgs(args);
+    return Start(service_method, held.value, std::move(held.owner), detail::MakerFor(reply),
+                 options, std::move(done));
+  }
+  // AsyncCall is Go for asio coroutines, as Client::AsyncCall: it resumes the coroutine on
+  // its executor when the call ends, and cancelling the awaiting operation cancels the call.
+  // `co_await xc.AsyncCall(...)` needs #include <netrpc/asio.h>.
+  // With g++ 12, give options as a named variable, not a temporary inside the co_await
+  // expression: g++ 12 moves such a temporary bitwise, which breaks its std::string.
+  template <detail::AsyncCallArgs Args, class Reply>
+  typename detail::ErrorAwaitable<Args>::type AsyncCall(std::string_view service_method,
+                                                        const Args& args, Reply* reply,
+                                                        const XCallOptions& options) {
+    return detail::AwaitCall(Go(service_method, args, reply, options));
+  }
+  template <detail::AsyncCallArgs Args, class Reply>
+  typename detail::ErrorAwaitable<Args>::type AsyncCall(std::string_view service_method,
+                                                        const Args& args, Reply* reply) {
+    return detail::AwaitCall(Go(service_method, args, reply));
+  }
+  // Broadcast calls every endpoint at once (GeeRPC's Broadcast), dialing them concurrently,
+  // so one slow or unreachable endpoint delays no other; all must succeed. The reply
   // is the first successful endpoint's; the error names each endpoint that failed, and
   // outcomes, if given, gets every endpoint's outcome. No endpoint: an error.
   template <class Args, class Reply>
   Error Broadcast(std::string_view service_method, const Args& args, Reply* reply,
                   XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
-    return Spread(false, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
-                  outcomes);
+    detail::SentArgs<Args> sent(args);
+    return Spread(false, service_method, sent.value(), detail::MakerFor(reply), options, outcomes);
   }
-  // Fork calls every endpoint at once (rpcx's Fork); the first success's reply wins and the
-  // other calls are canceled. The error, when every endpoint failed, names each.
+  // Fork calls every endpoint at once, dialing them concurrently (rpcx's Fork); the first success's
+  // reply wins and the other calls are canceled. The error, when every endpoint failed, names each.
   template <class Args, class Reply>
   Error Fork(std::string_view service_method, const Args& args, Reply* reply,
              XCallOptions options = {}, std::vector<EndpointError>* outcomes = nullptr) {
-    return Spread(true, service_method, {TypeOf<Args>(), &args}, detail::MakerFor(reply), options,
-                  outcomes);
+    detail::SentArgs<Args> sent(args);
+    return Spread(true, service_method, sent.value(), detail::MakerFor(reply), options, outcomes);
   }
 
   // Close fails calls in flight with ErrShutdown and closes every connection; later calls get
@@ -194,6 +276,10 @@ class XClient {
  private:
   Error Invoke(std::string_view service_method, ConstValue args, detail::ReplyMaker reply,
                const XCallOptions& options);
+  std::shared_ptr<netrpc::Call> Start(std::string_view service_method, ConstValue args,
+                                      std::shared_ptr<const void> held_args,
+                                      detail::ReplyMaker reply, const XCallOptions& options,
+                                      std::function<void(netrpc::Call&)> done);
   Error Spread(bool fork, std::string_view service_method, ConstValue args,
                detail::ReplyMaker reply, const XCallOptions& options,
                std::vector<EndpointError>* outcomes);

@@ -13,6 +13,14 @@
 
 namespace netrpc::detail {
 
+// CallOwner completes the Calls that no connection of a Client owns (XClient::Go): Cancel and
+// Wait's deadlock check reach it instead of a ClientCore.
+struct CallOwner {
+  virtual ~CallOwner() = default;
+  virtual void CancelCall() = 0;
+  virtual bool InLoopThread() const = 0;
+};
+
 // CallState is every Call: deriving keeps a call one allocation (Call is made once per call,
 // on the hot path), and Call's methods reach their state with a static_cast that costs nothing.
 struct CallState final : Call {
@@ -32,6 +40,7 @@ struct CallState final : Call {
   bool finished = false;
   Error outcome;                                // not "error": that would hide Call::error()
   std::function<void(const Error&)> on_finish;  // resumes an AsyncCall
+  std::weak_ptr<CallOwner> owner;               // set before the Call is handed out, if any
 };
 
 }  // namespace netrpc::detail

@@ -176,8 +176,10 @@ Error ClientCore::Connect(std::string_view network, std::string_view address,
   return Begin(std::move(*connection), nullptr);
 }
 
-asio::awaitable<Error> ClientCore::AsyncConnect(std::string network, std::string address) {
-  auto connection = co_await DialConnection(std::move(network), std::move(address), "");
+asio::awaitable<Error> ClientCore::AsyncConnect(std::string network, std::string address,
+                                                std::string http_path, std::string connected) {
+  auto connection = co_await DialConnection(std::move(network), std::move(address),
+                                            std::move(http_path), std::move(connected));
   if (!connection.ok()) co_return connection.error();
   co_return Begin(std::move(*connection), nullptr);
 }
@@ -491,7 +493,8 @@ Error ClientCore::Wait(Call& call) {
   std::unique_lock lock(state.mu);
   if (!state.finished) {
     auto core = call.client_.lock();
-    if (core && core->InLoopThread()) {
+    auto owner = core ? nullptr : state.owner.lock();
+    if ((core && core->InLoopThread()) || (owner && owner->InLoopThread())) {
       return Error(ErrorCode::kUsage,
                    "netrpc: Wait on the client's I/O thread would deadlock; use a done callback");
     }
@@ -544,7 +547,11 @@ Error Call::error() const {
 }
 Error Call::Wait() { return detail::ClientCore::Wait(*this); }
 void Call::Cancel() {
-  if (auto core = client_.lock()) core->Cancel(seq_);
+  if (auto core = client_.lock()) {
+    core->Cancel(seq_);
+  } else if (auto owner = detail::CallState::Of(*this).owner.lock()) {
+    owner->CancelCall();
+  }
 }
 
 Client::Client(std::shared_ptr<detail::ClientCore> core) : core_(std::move(core)) {}

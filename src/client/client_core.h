@@ -33,7 +33,9 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
 
   // Connect dials address; a non-empty http_path first makes Go's HTTP CONNECT handshake.
   // AsyncConnect is Connect for a coroutine, on any executor (AsyncDial).
-  boost::asio::awaitable<Error> AsyncConnect(std::string network, std::string address);
+  boost::asio::awaitable<Error> AsyncConnect(
+      std::string network, std::string address, std::string http_path = {},
+      std::string connected = std::string(protocol::kConnected));
   // connected is the answer the handshake wants: Go's, or GeeRPC's for its CONNECT path.
   Error Connect(std::string_view network, std::string_view address, std::string_view http_path = {},
                 std::string_view connected = protocol::kConnected);

@@ -11,7 +11,7 @@ Result<EndpointAddress> ParseEndpoint(std::string_view endpoint) {
   size_t at = endpoint.find('@');
   if (at == std::string_view::npos) {
     return Error(ErrorCode::kUsage, "xclient: endpoint \"" + std::string(endpoint) +
-                                        "\" is not proto@addr (tcp@, unix@ or http@)");
+                                        "\" is not proto@addr (tcp@, unix@, http@ or tls@)");
   }
   std::string_view scheme = endpoint.substr(0, at);
   std::string_view address = endpoint.substr(at + 1);
@@ -26,10 +26,13 @@ Result<EndpointAddress> ParseEndpoint(std::string_view endpoint) {
   } else if (scheme == "http") {
     out.network = "tcp";
     out.gee_http = true;
+  } else if (scheme == "tls") {  // not GeeRPC's: its XDial knows tcp, unix and http
+    out.network = "tcp";
+    out.tls = true;
   } else {
     return Error(ErrorCode::kUsage, "xclient: unknown endpoint scheme \"" + std::string(scheme) +
                                         "\" in \"" + std::string(endpoint) +
-                                        "\" (want tcp@, tcp4@, tcp6@, unix@ or http@)");
+                                        "\" (want tcp@, tcp4@, tcp6@, unix@, http@ or tls@)");
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // registry_test.cc: the built-in registry (GeeRPC's protocol on a netrpc server's port), its
-// discovery and heartbeats, end to end with an XClient over real 127.0.0.1 servers.
+// discovery and heartbeats, end to end with an XClient over real 127.0.0.1 servers: balancers,
+// failover, joins and leaves, Broadcast and Fork through the registry.
 #include <gtest/gtest.h>
 #include <netrpc/netrpc.h>
 #include <netrpc/registry.h>
@@ -10,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -164,6 +166,183 @@ TEST(RegistryDiscovery, MalformedAddressesAreSkippedAndReported) {
   auto list = discovery.Endpoints();
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(*list, std::vector<netrpc::Endpoint>{"tcp@127.0.0.1:7"});
+}
+
+// Cluster is a registry and servers that keep themselves on it with heartbeats every 50 ms,
+// and a discovery that polls it every 50 ms: the registry route of issue 15's test list.
+class Cluster {
+ public:
+  explicit Cluster(std::chrono::milliseconds ttl) : registry_({.ttl = ttl}) {
+    EXPECT_FALSE(registry_.HandleHTTP(home_.server()));
+  }
+  // Join starts a server named name and its heartbeat; it returns the server.
+  Host& Join(const std::string& name) {
+    hosts_[name] = std::make_unique<Host>(name);
+    auto beat = netrpc::Heartbeat::Start(home_.RegistryUrl(), hosts_[name]->Endpoint(), 50ms);
+    EXPECT_TRUE(beat.ok()) << beat.error();
+    if (beat.ok()) beats_[name] = std::move(*beat);
+    return *hosts_[name];
+  }
+  // Kill stops name's heartbeat and shuts the server down, as a crash would.
+  void Kill(const std::string& name) {
+    beats_.erase(name);
+    hosts_[name]->server().Shutdown();
+  }
+  std::string Url() const { return home_.RegistryUrl(); }
+
+ private:
+  Host home_{"registry"};
+  netrpc::Registry registry_;
+  std::map<std::string, std::unique_ptr<Host>> hosts_;
+  std::map<std::string, std::unique_ptr<netrpc::Heartbeat>> beats_;
+};
+
+// Listed waits up to 2 s for discovery to list n servers; it returns how long that took.
+std::chrono::milliseconds Listed(netrpc::RegistryDiscovery& discovery, size_t n) {
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 400; ++i) {
+    auto list = discovery.Endpoints();
+    if (list.ok() && list->size() == n) break;
+    std::this_thread::sleep_for(5ms);
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               start);
+}
+
+std::string Name(netrpc::XClient& xc, netrpc::XCallOptions options = {}) {
+  std::string who;
+  netrpc::Error err = xc.Call("Who.Name", int64_t{0}, &who, options);
+  EXPECT_FALSE(err) << err;
+  return who;
+}
+
+TEST(RegistryCluster, EveryBalancerSpreadsOverFourServersFromTheRegistry) {
+  Cluster cluster(5s);
+  for (const char* n : {"a", "b", "c", "d"}) cluster.Join(n);
+  netrpc::RegistryDiscovery discovery(cluster.Url(), 50ms);
+  ASSERT_EQ(discovery.Endpoints()->size(), 4u);
+  using Counts = std::map<std::string, int>;
+  const Counts even{{"a", 100}, {"b", 100}, {"c", 100}, {"d", 100}};
+  auto run = [&](netrpc::SelectMode mode, bool keyed) {
+    netrpc::XClient xc(discovery, {.select = mode});
+    Counts count;
+    for (int i = 0; i < 400; ++i) {
+      ++count[Name(xc, {.hash_key = keyed ? "user-" + std::to_string(i) : ""})];
+    }
+    return count;
+  };
+  // Round-robin and smooth weighted round-robin (the registry carries no weights: all 1) are
+  // exact; random and consistent hash are within a stated tolerance of 100 each.
+  EXPECT_EQ(run(netrpc::SelectMode::kRoundRobin, false), even);
+  EXPECT_EQ(run(netrpc::SelectMode::kWeightedRoundRobin, false), even);
+  Counts random = run(netrpc::SelectMode::kRandom, false);
+  for (auto& [name, n] : random) {
+    // binomial(400, 1/4): sd 8.7, so 100 +- 45 is beyond 5 sd.
+    EXPECT_GT(n, 55) << name;
+    EXPECT_LT(n, 145) << name;
+  }
+  EXPECT_EQ(random.size(), 4u);
+  Counts hashed = run(netrpc::SelectMode::kConsistentHash, true);
+  for (auto& [name, n] : hashed) {
+    // 160 points per server on the ring: every server holds between 40% and 180% of its share.
+    EXPECT_GT(n, 40) << name;
+    EXPECT_LT(n, 180) << name;
+  }
+  EXPECT_EQ(hashed.size(), 4u);
+  // Least outstanding, with calls 8 at a time: each server has 2 of each batch in flight.
+  netrpc::XClient xc(discovery, {.select = netrpc::SelectMode::kLeastOutstanding});
+  Counts least;
+  for (int batch = 0; batch < 5; ++batch) {
+    std::vector<std::string> who(8);
+    std::vector<std::shared_ptr<netrpc::Call>> calls;
+    for (auto& w : who) calls.push_back(xc.Go("Who.Name", int64_t{0}, &w));
+    for (size_t i = 0; i < calls.size(); ++i) {
+      EXPECT_FALSE(calls[i]->Wait());
+      ++least[who[i]];
+    }
+  }
+  for (auto& [name, n] : least) {
+    EXPECT_GE(n, 5) << name;  // 10 each when no call ends before the batch is sent
+    EXPECT_LE(n, 15) << name;
+  }
+  EXPECT_EQ(least.size(), 4u);
+}
+
+TEST(RegistryCluster, AServerKilledMidRunFailsNoCallUnderFailover) {
+  Cluster cluster(300ms);
+  for (const char* n : {"a", "b", "c"}) cluster.Join(n);
+  netrpc::RegistryDiscovery discovery(cluster.Url(), 50ms);
+  netrpc::XClient xc(discovery, {.select = netrpc::SelectMode::kRoundRobin,
+                                 .fail = netrpc::FailMode::kFailover,
+                                 .idempotent_methods = {"Who.Name"}});
+  int failed = 0;
+  std::map<std::string, int> count;
+  for (int i = 0; i < 300; ++i) {
+    if (i == 60) cluster.Kill("b");
+    std::string who;
+    if (xc.Call("Who.Name", int64_t{i}, &who)) {
+      ++failed;
+    } else {
+      ++count[who];
+    }
+    if (i % 10 == 0) std::this_thread::sleep_for(5ms);  // the run outlasts b's TTL
+  }
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(count["b"], 20);  // its turns until it died, and none after
+  EXPECT_EQ(count["a"] + count["c"], 280);
+  // b has left the registry, and the client's list, by now.
+  EXPECT_LT(Listed(discovery, 2), 1000ms);
+}
+
+TEST(RegistryCluster, AJoinAndALeaveAreSeenWithinTheStatedTime) {
+  // The bounds: a join within one poll (50 ms) and a leave within the TTL and a poll
+  // (300 + 50 ms), each with 500 ms to spare for a loaded machine.
+  Cluster cluster(300ms);
+  cluster.Join("a");
+  cluster.Join("b");
+  netrpc::RegistryDiscovery discovery(cluster.Url(), 50ms);
+  netrpc::XClient xc(discovery, {.select = netrpc::SelectMode::kRoundRobin});
+  std::string seq;
+  for (int i = 0; i < 4; ++i) seq += Name(xc);
+  EXPECT_TRUE(seq == "abab" || seq == "baba") << seq;
+
+  cluster.Join("c");
+  EXPECT_LT(Listed(discovery, 3), 50ms + 500ms);
+  std::map<std::string, int> count;
+  for (int i = 0; i < 6; ++i) ++count[Name(xc)];
+  EXPECT_EQ(count, (std::map<std::string, int>{{"a", 2}, {"b", 2}, {"c", 2}}));
+
+  cluster.Kill("a");
+  EXPECT_LT(Listed(discovery, 2), 300ms + 50ms + 500ms);
+  count.clear();
+  for (int i = 0; i < 6; ++i) ++count[Name(xc)];
+  EXPECT_EQ(count, (std::map<std::string, int>{{"b", 3}, {"c", 3}}));
+}
+
+TEST(RegistryCluster, BroadcastAndForkReachEveryListedServer) {
+  Cluster cluster(5s);
+  for (const char* n : {"a", "b", "c", "d", "e"}) cluster.Join(n);
+  netrpc::RegistryDiscovery discovery(cluster.Url(), 50ms);
+  netrpc::XClient xc(discovery);
+  std::string who;
+  std::vector<netrpc::EndpointError> outcomes;
+  EXPECT_FALSE(xc.Broadcast("Who.Name", int64_t{0}, &who, {}, &outcomes));
+  EXPECT_EQ(outcomes.size(), 5u);
+  for (auto& o : outcomes) EXPECT_FALSE(o.error) << o.endpoint;
+  EXPECT_EQ(who.size(), 1u);
+  EXPECT_NE(std::string("abcde").find(who), std::string::npos) << who;
+
+  cluster.Kill("c");  // c is still listed (TTL 5 s): Broadcast names it, Fork still succeeds
+  outcomes.clear();
+  netrpc::Error err = xc.Broadcast("Who.Name", int64_t{0}, &who, {}, &outcomes);
+  EXPECT_EQ(err.message().rfind("xclient: broadcast: 1 of 5 endpoints failed: ", 0), 0u) << err;
+  int failed = 0;
+  for (auto& o : outcomes) failed += o.error ? 1 : 0;
+  EXPECT_EQ(failed, 1);
+  who.clear();
+  EXPECT_FALSE(xc.Fork("Who.Name", int64_t{0}, &who));
+  EXPECT_NE(std::string("abde").find(who), std::string::npos) << who;
+  EXPECT_EQ(who.size(), 1u);
 }
 
 // RunGo builds tests/interop/go/NAME offline in GOPATH mode and runs it with args; returns

@@ -1,7 +1,9 @@
 // xclient_test.cc: XClient over several real netrpc servers on 127.0.0.1 in this process: each
-// balancer's choices, each fail mode, Broadcast and Fork, pooling, set-aside and draining.
+// balancer's choices, each fail mode, Broadcast and Fork (and their concurrent dials), Go,
+// pooling, set-aside and draining.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netrpc/asio.h>
 #include <netrpc/netrpc.h>
 #include <netrpc/xclient.h>
 #include <poll.h>
@@ -9,9 +11,16 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_future.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -112,6 +121,61 @@ class Slammer {
   std::thread thread_;
 };
 
+// Silent accepts TCP connections and never writes a byte: an http@ endpoint whose dial (the
+// CONNECT handshake) never finishes. It records how many calls the nodes it watches had
+// completed when the client gave up and closed the connection, which orders the two events.
+class Silent {
+ public:
+  explicit Silent(std::vector<const Node*> watched) : watched_(std::move(watched)) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    EXPECT_EQ(listen(fd_, 16), 0);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    thread_ = std::thread([this] {
+      int c = -1;
+      for (int i = 0; i < 1500 && !stop_ && c < 0; ++i) {  // 30 s at most
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 20) > 0) c = accept(fd_, nullptr, nullptr);
+      }
+      if (c < 0) return;
+      accepted_ = true;
+      char sink[4096];
+      for (int i = 0; i < 1500 && !stop_; ++i) {
+        pollfd q{c, POLLIN, 0};
+        if (poll(&q, 1, 20) <= 0) continue;
+        if (read(c, sink, sizeof sink) > 0) continue;  // the CONNECT request: no answer
+        int done = 0;
+        for (const Node* n : watched_) done += n->calls();
+        calls_when_closed_ = done;
+        break;
+      }
+      close(c);
+    });
+  }
+  ~Silent() {
+    stop_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  std::string Endpoint() const { return "http@127.0.0.1:" + std::to_string(port_); }
+  bool accepted() const { return accepted_.load(); }
+  // calls_when_closed is -1 while the client holds the connection open.
+  int calls_when_closed() const { return calls_when_closed_.load(); }
+
+ private:
+  std::vector<const Node*> watched_;
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stop_{false}, accepted_{false};
+  std::atomic<int> calls_when_closed_{-1};
+  std::thread thread_;
+};
+
 // DeadEndpoint is a 127.0.0.1 port nothing listens on: a server's, after it shut down.
 std::string DeadEndpoint() {
   Node n("dead");
@@ -124,6 +188,14 @@ std::unique_ptr<netrpc::StaticDiscovery> Discover(const std::vector<netrpc::Endp
   auto d = std::make_unique<netrpc::StaticDiscovery>();
   EXPECT_FALSE(d->Update(list));
   return d;
+}
+
+// Reaches waits up to 1 s for n to reach want, and says whether it is exactly want then: as
+// with Client::Go, Wait may return before the done callback has run.
+bool Reaches(const std::atomic<int>& n, int want) {
+  for (int i = 0; i < 500 && n.load() < want; ++i) std::this_thread::sleep_for(2ms);
+  std::this_thread::sleep_for(10ms);  // and no second run
+  return n.load() == want;
 }
 
 std::string Name(netrpc::XClient& xc, netrpc::XCallOptions o = {}) {
@@ -150,14 +222,14 @@ TEST(Endpoint, ParsesGeeRpcsProtoAtAddr) {
   EXPECT_TRUE(http->gee_http);
 
   EXPECT_EQ(netrpc::ParseEndpoint("127.0.0.1:8001").error().message(),
-            "xclient: endpoint \"127.0.0.1:8001\" is not proto@addr (tcp@, unix@ or http@)");
+            "xclient: endpoint \"127.0.0.1:8001\" is not proto@addr (tcp@, unix@, http@ or tls@)");
   EXPECT_EQ(netrpc::ParseEndpoint("tcp@").error().message(),
             "xclient: endpoint \"tcp@\" has no address after '@'");
   auto bad = netrpc::ParseEndpoint("quic@1.2.3.4:5");
   EXPECT_EQ(bad.error().code(), netrpc::ErrorCode::kUsage);
   EXPECT_EQ(bad.error().message(),
             "xclient: unknown endpoint scheme \"quic\" in \"quic@1.2.3.4:5\" (want tcp@, tcp4@, "
-            "tcp6@, unix@ or http@)");
+            "tcp6@, unix@, http@ or tls@)");
 }
 
 TEST(StaticDiscovery, RejectsABadListAndKeepsTheOld) {
@@ -178,6 +250,47 @@ TEST(XClient, NoEndpointsIsAnError) {
   EXPECT_EQ(err.message(), "xclient: no endpoints in discovery");
   EXPECT_EQ(xc.Broadcast("Who.Name", int64_t{0}, &who).message(),
             "xclient: no endpoints in discovery");
+}
+
+TEST(XClient, ArgsAreTakenAsClientCallTakesThem) {
+  netrpc::Server server;
+  ASSERT_FALSE(server.RegisterFunc("Echo.Say", [](const std::string& s, std::string* reply) {
+    *reply = "said " + s;
+    return netrpc::Error{};
+  }));
+  ASSERT_FALSE(server.Listen("tcp", "127.0.0.1:0"));
+  auto d = Discover({"tcp@" + server.Address()});
+  netrpc::XClient xc(*d);
+  std::string reply;
+  EXPECT_FALSE(xc.Call("Echo.Say", "literal", &reply));
+  EXPECT_EQ(reply, "said literal");
+  std::string text = "pointed";
+  EXPECT_FALSE(xc.Call("Echo.Say", &text, &reply));  // Go's &args
+  EXPECT_EQ(reply, "said pointed");
+  const std::string* none = nullptr;
+  netrpc::Error err = xc.Call("Echo.Say", none, &reply);
+  EXPECT_EQ(err.code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(err.message(), "netrpc: the args of Echo.Say are a null pointer");
+  EXPECT_FALSE(xc.Broadcast("Echo.Say", "to all", &reply));
+  EXPECT_EQ(reply, "said to all");
+
+  // Go copies them: the buffer and the string may change or go before the call is sent.
+  std::string reply1, reply2;
+  std::shared_ptr<netrpc::Call> c1, c2;
+  {
+    char buffer[16] = "buffer";
+    std::string later = "copied";
+    c1 = xc.Go("Echo.Say", buffer, &reply1);
+    c2 = xc.Go("Echo.Say", &later, &reply2);
+    buffer[0] = 'X';
+    later = "changed";
+  }
+  EXPECT_FALSE(c1->Wait());
+  EXPECT_FALSE(c2->Wait());
+  EXPECT_EQ(reply1, "said buffer");
+  EXPECT_EQ(reply2, "said copied");
+  EXPECT_EQ(xc.Go("Echo.Say", none, &reply)->error().message(),
+            "netrpc: the args of Echo.Say are a null pointer");
 }
 
 TEST(Balancer, RoundRobinGoesInDiscoveryOrder) {
@@ -443,6 +556,242 @@ TEST(Fork, TheFirstSuccessWins) {
   EXPECT_EQ(err.message(), "xclient: fork: 3 of 3 endpoints failed: " + a.Endpoint() +
                                ": node a is failing; " + b.Endpoint() + ": node b is failing; " +
                                c.Endpoint() + ": node c is failing");
+}
+
+TEST(Broadcast, DialsItsEndpointsConcurrently) {
+  Node a("a"), b("b");
+  Silent silent({&a, &b});  // first in the list: a sequential dial would wait for it first
+  auto d = Discover({silent.Endpoint(), a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::vector<netrpc::EndpointError> outcomes;
+  netrpc::Error err = xc.Broadcast("Who.Name", int64_t{0}, &who, {.timeout = 300ms}, &outcomes);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_FALSE(outcomes[1].error) << outcomes[1].error;
+  EXPECT_FALSE(outcomes[2].error) << outcomes[2].error;
+  // The silent endpoint's dial ends with the deadline: as the dial's own timeout (kConnect)
+  // or the call's (kTimeout), whichever fires first at that instant.
+  auto code = outcomes[0].error.code();
+  EXPECT_TRUE(code == netrpc::ErrorCode::kConnect || code == netrpc::ErrorCode::kTimeout)
+      << outcomes[0].error;
+  EXPECT_EQ(err.message().rfind(
+                "xclient: broadcast: 1 of 3 endpoints failed: " + silent.Endpoint() + ": ", 0),
+            0u)
+      << err;
+  EXPECT_EQ(who, "");  // a failed Broadcast leaves the reply alone
+  // The order of events: a's and b's calls were both done before the client gave up on the
+  // silent dial and closed it. Dialed one after another, neither would have been called.
+  for (int i = 0; i < 500 && silent.calls_when_closed() < 0; ++i) std::this_thread::sleep_for(2ms);
+  EXPECT_TRUE(silent.accepted());
+  EXPECT_EQ(silent.calls_when_closed(), 2);
+}
+
+TEST(Fork, ASilentEndpointDelaysNoOther) {
+  Node a("a"), b("b");
+  Silent silent({&a, &b});
+  auto d = Discover({silent.Endpoint(), a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::vector<netrpc::EndpointError> outcomes;
+  EXPECT_FALSE(xc.Fork("Who.Name", int64_t{0}, &who, {.timeout = 5s}, &outcomes));
+  EXPECT_TRUE(who == "a" || who == "b") << who;
+  // Fork had its winner while the silent dial was still waiting on its handshake.
+  EXPECT_EQ(silent.calls_when_closed(), -1);
+  ASSERT_EQ(outcomes.size(), 3u);
+  EXPECT_EQ(outcomes[0].error, netrpc::ErrCanceled);  // still dialing when the winner came
+}
+
+TEST(Go, ReturnsAtOnceAndWaitGivesTheReply) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  std::atomic<int> done_runs{0};
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who, {},
+                    [&](netrpc::Call& c) { done_runs += c.error() ? 100 : 1; });
+  ASSERT_NE(call, nullptr);
+  EXPECT_EQ(call->ServiceMethod(), "Who.Slow");
+  EXPECT_FALSE(call->Done());  // the server is still sleeping
+  EXPECT_EQ(who, "");
+  EXPECT_FALSE(call->Wait());
+  EXPECT_TRUE(call->Done());
+  EXPECT_FALSE(call->error());
+  EXPECT_EQ(who, "a");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+}
+
+TEST(Go, ManyCallsInFlightSpreadAsTheBalancerSays) {
+  Node a("a"), b("b"), c("c");
+  auto d = Discover({a.Endpoint(), b.Endpoint(), c.Endpoint()});
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  constexpr int kCalls = 30;
+  std::vector<std::string> replies(kCalls);
+  std::vector<std::shared_ptr<netrpc::Call>> calls;
+  std::atomic<int> completed{0};
+  for (int i = 0; i < kCalls; ++i) {
+    int64_t args = i;  // copied by Go: it may go out of scope at once
+    calls.push_back(xc.Go("Who.Name", args, &replies[i], {}, [&](netrpc::Call&) { ++completed; }));
+  }
+  std::map<std::string, int> count;
+  for (int i = 0; i < kCalls; ++i) {
+    EXPECT_FALSE(calls[i]->Wait()) << i;
+    ++count[replies[i]];
+  }
+  EXPECT_TRUE(Reaches(completed, kCalls));
+  EXPECT_EQ(count, (std::map<std::string, int>{{"a", 10}, {"b", 10}, {"c", 10}}));
+}
+
+TEST(Go, FailsOverAsCallDoes) {
+  std::string dead = DeadEndpoint();
+  Node a("a");
+  auto d = Discover({dead, a.Endpoint()});
+  netrpc::XClient xc(
+      *d, {.select = netrpc::SelectMode::kRoundRobin, .fail = netrpc::FailMode::kFailover});
+  std::string who;
+  auto call = xc.Go("Who.Name", int64_t{0}, &who);
+  EXPECT_FALSE(call->Wait());
+  EXPECT_EQ(who, "a");
+  EXPECT_EQ(xc.Dials(), 2u);  // the dead one, then a
+}
+
+TEST(Go, TheDeadlineCountsFromGo) {
+  Node a("a");
+  a.SetDelay(500);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who = "untouched";
+  std::atomic<int> done_runs{0};
+  auto call =
+      xc.Go("Who.Slow", int64_t{0}, &who, {.timeout = 50ms}, [&](netrpc::Call&) { ++done_runs; });
+  EXPECT_EQ(call->Wait(), netrpc::ErrTimeout);
+  EXPECT_EQ(call->error(), netrpc::ErrTimeout);
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);  // the late reply, had it been kept, would be here now
+  EXPECT_EQ(who, "untouched");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+}
+
+TEST(Go, CancelEndsTheCallAndKeepsTheReplyUntouched) {
+  Node a("a");
+  a.SetDelay(200);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who = "untouched";
+  std::atomic<int> done_runs{0};
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who, {}, [&](netrpc::Call&) { ++done_runs; });
+  for (int i = 0; i < 200 && a.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
+  call->Cancel();
+  EXPECT_TRUE(call->Done());
+  EXPECT_EQ(call->Wait(), netrpc::ErrCanceled);
+  call->Cancel();  // no effect once done
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(who, "untouched");
+  EXPECT_TRUE(Reaches(done_runs, 1));
+  EXPECT_EQ(call->error(), netrpc::ErrCanceled);
+}
+
+TEST(Go, CloseFailsCallsInFlight) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  netrpc::XClient xc(*d);
+  std::string who;
+  auto call = xc.Go("Who.Slow", int64_t{0}, &who);
+  for (int i = 0; i < 200 && a.in_flight() == 0; ++i) std::this_thread::sleep_for(2ms);
+  xc.Close();
+  EXPECT_EQ(call->Wait(), netrpc::ErrShutdown);
+  EXPECT_EQ(xc.Go("Who.Name", int64_t{0}, &who)->Wait(), netrpc::ErrShutdown);
+}
+
+TEST(Go, ErrorsFoundAtOnceCompleteTheCallAtOnce) {
+  netrpc::StaticDiscovery empty;
+  netrpc::XClient xc(empty);
+  std::string who;
+  int done_runs = 0;
+  auto call = xc.Go("Who.Name", int64_t{0}, &who, {}, [&](netrpc::Call&) { ++done_runs; });
+  EXPECT_TRUE(call->Done());
+  EXPECT_EQ(done_runs, 1);  // on this thread, before Go returned
+  EXPECT_EQ(call->error().code(), netrpc::ErrorCode::kUsage);
+  EXPECT_EQ(call->error().message(), "xclient: no endpoints in discovery");
+}
+
+TEST(Go, ADoneCallbackMayStartTheNextCall) {
+  Node a("a"), b("b");
+  auto d = Discover({a.Endpoint(), b.Endpoint()});
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  std::string first, second;
+  std::shared_ptr<netrpc::Call> next;
+  std::mutex mu;
+  std::condition_variable cv;
+  auto call = xc.Go("Who.Name", int64_t{0}, &first, {}, [&](netrpc::Call&) {
+    // On the XClient's loop: Go does not block, so it may run here; Call would be kUsage.
+    std::string ignored;
+    netrpc::Error blocked = xc.Call("Who.Name", int64_t{0}, &ignored);
+    auto n = xc.Go("Who.Name", int64_t{1}, &second);
+    std::lock_guard lock(mu);
+    EXPECT_EQ(blocked.code(), netrpc::ErrorCode::kUsage);
+    next = n;
+    cv.notify_all();
+  });
+  {
+    std::unique_lock lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, 5s, [&] { return next != nullptr; }));
+  }
+  EXPECT_FALSE(call->Wait());
+  EXPECT_FALSE(next->Wait());
+  EXPECT_EQ(first + second, "ab");
+}
+
+TEST(AsyncCall, AwaitsTheReplyInACoroutine) {
+  Node a("a"), b("b");
+  auto d = Discover({a.Endpoint(), b.Endpoint()});
+  // io before xc: the XClient's loop thread posts the resumption to io, and ~XClient joins
+  // that thread, so io must outlive it (TSan).
+  boost::asio::io_context io;
+  netrpc::XClient xc(*d, {.select = netrpc::SelectMode::kRoundRobin});
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<std::string> {
+        std::string seq;
+        for (int i = 0; i < 4; ++i) {
+          std::string who;
+          netrpc::Error err = co_await xc.AsyncCall("Who.Name", int64_t{i}, &who);
+          seq += err ? "!" : who;
+        }
+        co_return seq;
+      },
+      boost::asio::use_future);
+  io.run();  // this thread runs the coroutine; the XClient's loop runs the calls
+  EXPECT_EQ(result.get(), "abab");
+}
+
+TEST(AsyncCall, CancellingTheAwaitCancelsTheCall) {
+  Node a("a");
+  a.SetDelay(300);
+  auto d = Discover({a.Endpoint()});
+  boost::asio::io_context io;  // before xc, as above
+  netrpc::XClient xc(*d);
+  std::string who = "untouched";
+  auto result = boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<netrpc::Error> {
+        using namespace boost::asio::experimental::awaitable_operators;
+        boost::asio::steady_timer timer(io, 20ms);
+        // A named XCallOptions, not a temporary in the co_await expression (see AsyncCall).
+        netrpc::XCallOptions options{.timeout = 5s};
+        auto winner = co_await (xc.AsyncCall("Who.Slow", int64_t{0}, &who, options) ||
+                                timer.async_wait(boost::asio::use_awaitable));
+        co_return winner.index() == 1 ? netrpc::ErrCanceled : std::get<0>(winner);
+      },
+      boost::asio::use_future);
+  io.run();
+  EXPECT_EQ(result.get(), netrpc::ErrCanceled);
+  for (int i = 0; i < 100 && a.in_flight() > 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(20ms);  // the late reply, had it been kept, would be here now
+  EXPECT_EQ(who, "untouched");
+  EXPECT_EQ(Name(xc), "a");  // the connection serves the next call
 }
 
 TEST(Pool, ConnectionsAreReused) {

@@ -220,13 +220,18 @@ TEST(NativeChecks, CancelDropsTheResult) {
   EXPECT_EQ(value, 6);
   peer.Call("Slow.Wait", 1, 41, 10s);
   peer.Cancel(1);
-  std::this_thread::sleep_for(50ms);  // the cancel is read before the handler returns
-  latch.Open();
-  SlowServer::WaitFinished(latch);
+  // The server reads in order: once Add, sent after the cancel, is answered, the cancel has
+  // been read, and the handler still blocks.
   peer.Call("Slow.Add", 2, 1);
   ASSERT_TRUE(peer.Next(&seq, &error, &value));
-  EXPECT_EQ(seq, 2u);  // not 1: the canceled call's result was dropped
+  EXPECT_EQ(seq, 2u);
   EXPECT_EQ(value, 2);
+  latch.Open();
+  SlowServer::WaitFinished(latch);
+  peer.Call("Slow.Add", 3, 2);
+  ASSERT_TRUE(peer.Next(&seq, &error, &value));
+  EXPECT_EQ(seq, 3u);  // not 1: the canceled call's result was dropped
+  EXPECT_EQ(value, 3);
 }
 
 TEST(NativeChecks, ClientDeadlineAndCancelKeepTheConnection) {

@@ -148,20 +148,24 @@ TEST(Auth, TheHookSeesThePeersAddress) {
 TEST(Auth, GoProtocolsCarryNoMetadata) {
   Recorder recorder;
   testsvc::TestServer server({.auth = BearerHook(&recorder)});
-  for (netrpc::Protocol protocol : {netrpc::Protocol::kGob, netrpc::Protocol::kJson}) {
-    auto client = netrpc::Dial("tcp", server.Address(), {.protocol = protocol});
+  const netrpc::DialOptions dials[] = {{.protocol = netrpc::Protocol::kGob},
+                                       {.protocol = netrpc::Protocol::kJson},
+                                       {.protocol = netrpc::Protocol::kGob, .gee_option = true},
+                                       {.protocol = netrpc::Protocol::kJson, .gee_option = true}};
+  for (const netrpc::DialOptions& options : dials) {
+    auto client = netrpc::Dial("tcp", server.Address(), options);
     ASSERT_TRUE(client.ok()) << client.error();
     int64_t product = 0;
-    // The token is in the options, but gob and JSON-RPC have no place for it.
+    // The token is in the options, but gob, JSON-RPC and GeeRPC have no place for it.
     EXPECT_EQ((*client)->Call("Arith.Multiply", Args{7, 8}, &product, WithToken()),
               netrpc::ServerError(std::string(kRefusal)));
     int64_t sum = 0;
     ASSERT_FALSE((*client)->Call("Arith.Add", Args{7, 8}, &sum));
     EXPECT_EQ(sum, 15);
   }
-  for (const Seen& call : recorder.Of(netrpc::AuthPhase::kCall)) {
-    EXPECT_TRUE(call.metadata.empty()) << call.service_method;
-  }
+  auto calls = recorder.Of(netrpc::AuthPhase::kCall);
+  EXPECT_EQ(calls.size(), 8u);
+  for (const Seen& call : calls) EXPECT_TRUE(call.metadata.empty()) << call.service_method;
 }
 
 TEST(Auth, ALargeRequestIsAskedAboutOnceAndRefusedInStep) {

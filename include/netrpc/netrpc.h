@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "netrpc/auth.h"
 #include "netrpc/conn.h"
 #include "netrpc/describe.h"
 #include "netrpc/detail/call_args.h"
@@ -137,6 +138,11 @@ struct ServerOptions {
   // handshake_timeout closes a connection on a TLS listener whose handshake has not finished
   // by then; until then it counts against max_connections.
   std::chrono::milliseconds handshake_timeout = 10s;
+  // auth, if set, admits or refuses each connection, each call and each HTTP request on the
+  // server's ports (netrpc/auth.h: what it sees, where it runs, what a refusal does). An
+  // option rather than a setter: it is fixed before the first connection and read without a
+  // lock. Unset, nothing is asked and nothing is paid but one check per call.
+  AuthHook auth = nullptr;
 };
 
 struct RegisterOptions {
@@ -228,8 +234,9 @@ class Server {
   // ServeRequest serves one request with codec, synchronously, and leaves the codec and its
   // connection open for the next (Go's Server.ServeRequest). It returns the read error when
   // no request came (kUnexpectedEof at the connection's end) and, as Go's, the error it
-  // answered an unknown method or an undecodable body with; a handler's error is the
-  // reply's, not ServeRequest's. Do not call it while the codec is served otherwise.
+  // answered an unknown method or an undecodable body with (or the auth hook's refusal: it
+  // asks the call phase only); a handler's error is the reply's, not ServeRequest's. Do not
+  // call it while the codec is served otherwise.
   Error ServeRequest(ServerCodec& codec);
   // HandleHTTP turns on HTTP on every listener of this server (Go's Server.HandleHTTP):
   // CONNECT rpc_path starts an RPC stream (Go's handshake), any other method there gets Go's

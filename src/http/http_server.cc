@@ -8,10 +8,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
 #include <sstream>
 
 #include "http/debug_page.h"
 #include "protocol/http_connect.h"
+#include "server/auth.h"
 #include "server/server_access.h"
 #include "types/log.h"
 
@@ -243,10 +245,43 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(server::HttpConn
       continue;
     }
 
+    // What a handler (and the auth hook) is given; made only when one of them needs it.
+    std::optional<HttpRequest> request;
+    auto make_request = [&] {
+      request.emplace();
+      request->method = std::string(req.method_string());
+      request->target = std::string(target);
+      request->path = path;
+      request->query = std::string(query);
+      for (const auto& field : req) {
+        request->header.emplace_back(std::string(field.name_string()), std::string(field.value()));
+      }
+      request->body = std::move(req.body());
+      request->remote_address = remote;
+    };
+    bool keep_alive = req.keep_alive();
+    if (state_.auth != nullptr && *state_.auth) [[unlikely]] {
+      make_request();
+      Error refused = server::Admit(*state_.auth, {.phase = AuthPhase::kHttp,
+                                                   .peer = stream.GetConnection()->GetPeer(),
+                                                   .service_method = {},
+                                                   .metadata = server::kNoMetadata,
+                                                   .http = &*request});
+      if (refused) {
+        // 401, as Go's handlers answer a missing or wrong credential; RFC 9110 wants a
+        // challenge with it, and a bearer token is what netrpc's hooks are shown to take.
+        Response res = Text(req.version(), bhttp::status::unauthorized, refused.message() + "\n");
+        res.set(bhttp::field::www_authenticate, "Bearer");
+        res.keep_alive(keep_alive);
+        Write(stream, Serialize(res, req.method() == bhttp::verb::head));
+        if (!keep_alive) co_return Outcome::kClosed;
+        continue;
+      }
+    }
+
     bool debug = false, redirect = false;
     HttpHandler handler = Route(path, &debug, &redirect);
     Response res;
-    bool keep_alive = req.keep_alive();
     if (redirect) {  // Go's redirect keeps the query
       std::string location = path + "/";
       if (!query.empty()) location.append("?").append(query);
@@ -265,16 +300,7 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(server::HttpConn
         res.body() = DebugHtml(stats, kRefreshSeconds);
       }
     } else if (handler) {
-      HttpRequest request;
-      request.method = std::string(req.method_string());
-      request.target = std::string(target);
-      request.path = path;
-      request.query = std::string(query);
-      for (const auto& field : req) {
-        request.header.emplace_back(std::string(field.name_string()), std::string(field.value()));
-      }
-      request.body = std::move(req.body());
-      request.remote_address = remote;
+      if (!request) make_request();
       HttpResponse answer;
       // Handlers may block: they run on the worker pool, and the connection waits here,
       // counted busy so that the idle sweep leaves it alone.
@@ -282,7 +308,7 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(server::HttpConn
       conn.busy->fetch_add(1);
       co_await OnWorkers(*state_.workers, [&] {
         try {
-          handler(request, &answer);
+          handler(*request, &answer);
         } catch (...) {
           threw = true;
         }
@@ -290,7 +316,7 @@ asio::awaitable<server::HttpService::Outcome> HttpServer::Serve(server::HttpConn
       conn.busy->fetch_sub(1);
       if (stream.Closed()) co_return Outcome::kClosed;  // shut down meanwhile
       if (threw || answer.status < 100 || answer.status > 999) {
-        Log(LogLevel::kWarning, "http: handler for ", request.path,
+        Log(LogLevel::kWarning, "http: handler for ", request->path,
             threw ? " threw" : " answered status ", threw ? "" : std::to_string(answer.status));
         res = Text(req.version(), bhttp::status::internal_server_error,
                    "500 internal server error\n");

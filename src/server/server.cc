@@ -78,6 +78,7 @@ class Server::Impl {
     ctx_.max_queued_reply_bytes = options.max_queued_reply_bytes;
     ctx_.handler_timeout = options.handler_timeout;
     ctx_.handshake_timeout = options.handshake_timeout;
+    ctx_.auth = options.auth;
     if (options.idle_timeout.count() > 0) {
       sweeper_ = std::make_unique<asio::steady_timer>(loop_->Context());
       sweep_guard_->impl = this;
@@ -476,7 +477,8 @@ namespace detail {
 server::HttpSettings& ServerAccess::Http(Server& server) { return server.impl_->ctx_.http; }
 
 server::ServerState ServerAccess::State(Server& server) {
-  return {&server.impl_->services_, &server.impl_->stats_, server.impl_->ctx_.workers};
+  return {&server.impl_->services_, &server.impl_->stats_, server.impl_->ctx_.workers,
+          &server.impl_->ctx_.auth};
 }
 
 void ServerAccess::CloseNow(Server& server) { server.impl_->CloseNow(); }

@@ -17,6 +17,7 @@ struct ServerState {
   const ServiceTable* services = nullptr;
   const ServerStats* stats = nullptr;
   WorkerPool* workers = nullptr;
+  const AuthHook* auth = nullptr;  // ServerOptions::auth, asked about each HTTP request if set
 };
 
 // Snapshot copies the counters for the debug page.

@@ -53,6 +53,7 @@ asio::awaitable<void> ServerConn::Run() {
     // A TLS handshake runs first, bounded in time; a plain connection has none.
     err = co_await stream_->GetConnection()->Handshake(ctx_.handshake_timeout);
     handshake_done_.store(true);
+    if (!err && ctx_.auth) err = AdmitConnection();  // the peer is known now, mTLS names too
     if (!err && !codec_) {
       err = co_await ChooseCodec();
     } else if (!err) {
@@ -207,6 +208,11 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
   if (size == 0) return Large::kNotYet;  // look again after the next read
   if (size < kMinLarge) return Large::kNo;
   Error lookup_err;
+  if (ctx_.auth) [[unlikely]] {  // asked once per call: Dispatch gets this answer if it is left
+    Error verdict = AdmitCall(large.header.service_method);
+    large_verdict_ = verdict;
+    if (verdict) return Large::kNo;  // refused: the usual path answers it and skips the body
+  }
   large.method = FindMethod(large.header.service_method, &lookup_err);
   if (large.method == nullptr) return Large::kNo;  // the usual path answers unknown methods
   large.slot = large.method->stub.new_slot();
@@ -216,6 +222,7 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
     large.slot.reset();
     return Large::kNo;
   }
+  large_verdict_.reset();  // served here, not by Dispatch
   buffer.Consume(r.consumed);
   *tail = &large.tail;
   return Large::kYes;
@@ -374,9 +381,37 @@ void ServerConn::CancelCall(uint64_t seq) {
   }
 }
 
+Error ServerConn::AdmitConnection() {
+  const Peer& peer = stream_->GetConnection()->GetPeer();
+  Error verdict = Admit(ctx_.auth, {.phase = AuthPhase::kConnection,
+                                    .peer = peer,
+                                    .service_method = {},
+                                    .metadata = kNoMetadata});
+  // Run logs it as the reason the connection closes; a client learns nothing but the close.
+  if (verdict) return Error("refused by the auth hook: " + verdict.message());
+  return {};
+}
+
+Error ServerConn::AdmitCall(const std::string& service_method) {
+  if (large_verdict_) [[unlikely]] {
+    Error verdict = std::move(*large_verdict_);
+    large_verdict_.reset();
+    return verdict;
+  }
+  return Admit(ctx_.auth,
+               {.phase = AuthPhase::kCall,
+                .peer = stream_->GetConnection()->GetPeer(),
+                .service_method = service_method,
+                .metadata = native_last_ != nullptr ? native_last_->metadata : kNoMetadata});
+}
+
 void ServerConn::Dispatch(Request& header) {
   Error err;
-  Method* method = FindMethod(header.service_method, &err);
+  // With a hook, a call is refused before its method is looked up: a caller turned away
+  // learns nothing of which methods exist. Without one this is the only cost: one check.
+  Method* method = ctx_.auth && (err = AdmitCall(header.service_method))
+                       ? nullptr
+                       : FindMethod(header.service_method, &err);
   if (method == nullptr) {
     codec_->ReadRequestBody({});  // keep a stateful stream in step; the body is not needed
     WriteReply(header.seq, header.service_method, err, {});

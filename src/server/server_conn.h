@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -16,6 +17,7 @@
 
 #include "codec/codec.h"
 #include "codec/native.h"
+#include "server/auth.h"
 #include "server/http_service.h"
 #include "server/service_table.h"
 #include "server/stats.h"
@@ -36,6 +38,7 @@ struct ServerContext {
   size_t max_queued_reply_bytes = 64u << 20;
   std::chrono::milliseconds handler_timeout{0};
   std::chrono::milliseconds handshake_timeout{10000};  // TLS's (Connection::Handshake)
+  AuthHook auth;  // ServerOptions::auth: empty, or asked about each connection and call
 };
 
 class ServerConn : public std::enable_shared_from_this<ServerConn>, private transport::MessageSink {
@@ -88,6 +91,10 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // CancelCall drops the result of a native caller's call it canceled, if it has a deadline.
   void CancelCall(uint64_t seq);
   void Dispatch(Request& header);
+  // AdmitConnection and AdmitCall ask ctx_.auth, which is set; a call BeginLarge asked about
+  // already gets that answer (large_verdict_) rather than a second question.
+  Error AdmitConnection();
+  Error AdmitCall(const std::string& service_method);
   Method* FindMethod(const std::string& service_method, Error* err);
   // UseGeeHandleTimeout applies a GeeRPC Option's HandleTimeout (nanoseconds) to this
   // connection when it is shorter than the server's handler_timeout.
@@ -140,6 +147,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // cancel finds its call. Guards watched_: the read loop adds and cancels, Finish removes.
   std::mutex watched_mu_;
   std::unordered_map<uint64_t, std::weak_ptr<Watchdog>> watched_;
+  // The auth hook's answer about the request BeginLarge asked about and left to Dispatch.
+  std::optional<Error> large_verdict_;
 };
 
 }  // namespace netrpc::server

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "run_go.h"
 #include "xclient/http_request.h"
 
 namespace {
@@ -345,36 +346,6 @@ TEST(RegistryCluster, BroadcastAndForkReachEveryListedServer) {
   EXPECT_EQ(who.size(), 1u);
 }
 
-// RunGo builds tests/interop/go/NAME offline in GOPATH mode and runs it with args; returns
-// what it printed (and its exit status in *status).
-std::string RunGo(const std::string& name, const std::string& args, int* status) {
-  // __FILE__ is as the compiler was given it: absolute, or (with CCACHE_BASEDIR) relative to
-  // the build directory, which is where the test binary is.
-  std::string file = __FILE__;
-  if (file.front() != '/') {
-    char exe[4096] = {};
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    std::string self(exe, n > 0 ? n : 0);
-    file = self.substr(0, self.rfind('/') + 1) + file;
-  }
-  std::string dir = file.substr(0, file.rfind('/')) + "/../interop/go/" + name;
-  char tmp[] = "/tmp/netrpc-go-XXXXXX";
-  if (mkdtemp(tmp) == nullptr) return "mkdtemp failed";
-  std::string bin = std::string(tmp) + "/" + name;
-  std::string cmd = "cd '" + dir +
-                    "' 2>&1 && GO111MODULE=off GOPATH=/usr/share/gocode GOCACHE=/tmp/gocache "
-                    "HOME=/tmp GOPROXY=off go build -o '" +
-                    bin + "' . 2>&1 && timeout 30 '" + bin + "' " + args + " 2>&1";
-  std::string out;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return "popen failed";
-  char buf[512];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  *status = pclose(p);
-  std::system(("rm -rf '" + std::string(tmp) + "'").c_str());
-  return out;
-}
-
 // A Go program using GeeRPC's registry protocol registers with netrpc's registry and reads
 // the list back (tests/interop/go/geeregistry, run here).
 TEST(Registry, GoSpeakingGeeRpcsProtocolRegistersAndDiscovers) {
@@ -383,7 +354,7 @@ TEST(Registry, GoSpeakingGeeRpcsProtocolRegistersAndDiscovers) {
   ASSERT_FALSE(registry.HandleHTTP(home.server()));
   ASSERT_FALSE(registry.Put("tcp@127.0.0.1:7001"));
   int status = -1;
-  std::string out = RunGo(
+  std::string out = testgo::RunGo(
       "geeregistry", "-registry " + home.RegistryUrl() + " -server tcp@127.0.0.1:7002", &status);
   EXPECT_EQ(status, 0) << out;
   EXPECT_EQ(out, "servers=tcp@127.0.0.1:7001,tcp@127.0.0.1:7002\n");

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "raw_native_peer.h"
+#include "server/context_access.h"
 #include "test_service.h"
 
 namespace {
@@ -45,6 +46,50 @@ struct Observed {
   bool callback_ran = false;
   boost::system::error_code ec;  // a coroutine's timer wait
 };
+
+// A Context on its own, made and canceled as the server does (context_access.h).
+std::shared_ptr<Context> MakeContext(std::vector<std::pair<std::string, std::string>> metadata) {
+  auto peer = std::make_shared<netrpc::Peer>(netrpc::Peer{"127.0.0.1:1", "CN=a", {"a.example"}});
+  return netrpc::detail::ContextAccess::Make(peer, std::move(metadata), std::nullopt);
+}
+
+TEST(ContextAlone, FirstCancelWinsAndCallbacksRunOnce) {
+  auto ctx = MakeContext({{"k", "1"}, {"k", "2"}});
+  EXPECT_EQ(ctx->MetadataValue("k"), "1");
+  EXPECT_EQ(ctx->MetadataValue("absent"), "");
+  EXPECT_EQ(ctx->Identity(), "CN=a");
+  EXPECT_FALSE(ctx->Done());
+  EXPECT_TRUE(ctx->Err().ok());
+  EXPECT_FALSE(ctx->WaitFor(1ms));  // not canceled: the wait times out
+  int before = 0, unregistered = 0;
+  auto registration = ctx->OnCancel([&] { ++before; });
+  {
+    auto gone = ctx->OnCancel([&] { ++unregistered; });
+  }  // destroyed before the cancel: never runs
+  netrpc::detail::ContextAccess::Cancel(*ctx, netrpc::ErrDeadlineExceeded);
+  netrpc::detail::ContextAccess::Cancel(*ctx, netrpc::ErrContextCanceled);
+  EXPECT_TRUE(ctx->Done());
+  EXPECT_EQ(ctx->Err(), netrpc::ErrDeadlineExceeded);
+  EXPECT_EQ(before, 1);
+  EXPECT_EQ(unregistered, 0);
+  int after = 0;
+  auto late = ctx->OnCancel([&] { ++after; });  // already canceled: runs at once, here
+  EXPECT_EQ(after, 1);
+  EXPECT_TRUE(ctx->WaitFor(1h));
+  ctx->Wait();
+  EXPECT_TRUE(ctx->StopToken().stop_requested());
+}
+
+TEST(ContextAlone, CancelFromAnotherThreadWakesAWaiter) {
+  auto ctx = MakeContext({});
+  std::thread canceler([ctx] {
+    std::this_thread::sleep_for(10ms);  // usually after Wait has begun; either order works
+    netrpc::detail::ContextAccess::Cancel(*ctx, netrpc::ErrConnectionClosed);
+  });
+  ctx->Wait();
+  EXPECT_EQ(ctx->Err(), netrpc::ErrConnectionClosed);
+  canceler.join();
+}
 
 // Gate holds a handler until the test opens it; opening twice is harmless.
 struct Gate {

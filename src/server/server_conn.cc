@@ -427,39 +427,74 @@ void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
 
 void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
                          std::chrono::nanoseconds caller_timeout) {
-  std::shared_ptr<Watchdog> watchdog;
   std::chrono::nanoseconds limit = handler_timeout_;
   bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
   if (callers) limit = caller_timeout;
-  std::shared_ptr<Context> context;
+  // A method without a Context pays this one branch for the feature; the rest is apart.
   if (method->stub.takes_context) [[unlikely]] {
-    context = NewContext(native_ != nullptr ? native_->CallSeq(slot->seq) : slot->seq, limit);
-    slot->context = context.get();
+    ExecuteWithContext(method, std::move(slot), caller_timeout, limit, callers);
+    return;
   }
-  if (limit.count() != 0) {
-    watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    watchdog->context = context;
-    if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
-      watchdog->call_seq = native_->CallSeq(slot->seq);
-      watchdog->watched = true;
-      std::lock_guard lock(watched_mu_);
-      watched_[watchdog->call_seq] = watchdog;
-    }
-    watchdog->timer.expires_after(limit);
-    watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
-                                sm = slot->service_method, callers](boost::system::error_code ec) {
-      if (ec || watchdog->answered.exchange(true)) return;
-      // The caller's own deadline is answered with the text its client gives it.
-      Error timeout_err(callers ? ErrTimeout.message()
-                        : self->gee_timeout_error_.empty()
-                            ? "rpc: handler timeout after " +
-                                  std::to_string(self->ctx_.handler_timeout.count()) + "ms"
-                            : self->gee_timeout_error_);
-      self->WriteReply(seq, sm, timeout_err, {});
-      if (watchdog->context) detail::ContextAccess::Cancel(*watchdog->context, ErrDeadlineExceeded);
-    });
+  std::shared_ptr<Watchdog> watchdog;
+  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, nullptr);
+  if (method->stub.invoke_async) {
+    asio::co_spawn(
+        stream_->GetStrand(),
+        [self = shared_from_this(), method, slot = std::move(slot),
+         watchdog]() mutable -> asio::awaitable<void> {
+          Error err = co_await (*method->stub.invoke_async)(*slot);
+          self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+        },
+        asio::detached);
+    return;
   }
-  if (method->stub.invoke_async && context) [[unlikely]] {
+  if (method->dispatch == Dispatch::kInline) {
+    Error err = method->stub.invoke(*slot);
+    Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+    return;
+  }
+  ctx_.workers->Post(
+      [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
+        Error err = method->stub.invoke(*slot);
+        self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+      });
+}
+
+std::shared_ptr<ServerConn::Watchdog> ServerConn::ArmWatchdog(
+    const detail::CallSlot& slot, std::chrono::nanoseconds caller_timeout,
+    std::chrono::nanoseconds limit, bool callers, std::shared_ptr<Context> context) {
+  auto watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
+  watchdog->context = std::move(context);
+  if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
+    watchdog->call_seq = native_->CallSeq(slot.seq);
+    watchdog->watched = true;
+    std::lock_guard lock(watched_mu_);
+    watched_[watchdog->call_seq] = watchdog;
+  }
+  watchdog->timer.expires_after(limit);
+  watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot.seq,
+                              sm = slot.service_method, callers](boost::system::error_code ec) {
+    if (ec || watchdog->answered.exchange(true)) return;
+    // The caller's own deadline is answered with the text its client gives it.
+    Error timeout_err(callers ? ErrTimeout.message()
+                      : self->gee_timeout_error_.empty()
+                          ? "rpc: handler timeout after " +
+                                std::to_string(self->ctx_.handler_timeout.count()) + "ms"
+                          : self->gee_timeout_error_);
+    self->WriteReply(seq, sm, timeout_err, {});
+    if (watchdog->context) detail::ContextAccess::Cancel(*watchdog->context, ErrDeadlineExceeded);
+  });
+  return watchdog;
+}
+
+void ServerConn::ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                                    std::chrono::nanoseconds caller_timeout,
+                                    std::chrono::nanoseconds limit, bool callers) {
+  auto context = NewContext(native_ != nullptr ? native_->CallSeq(slot->seq) : slot->seq, limit);
+  slot->context = context.get();  // contexts_ owns it until Finish
+  std::shared_ptr<Watchdog> watchdog;
+  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, context);
+  if (method->stub.invoke_async) {
     // The context's cancel reaches the coroutine as Asio's terminal cancellation, so that the
     // operation it awaits ends with operation_aborted. The signal is emitted on the strand,
     // where the coroutine runs, and only until it has returned (co_spawn leaves its handler in
@@ -485,17 +520,6 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
           self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
         },
         asio::bind_cancellation_slot(cancel->signal.slot(), asio::detached));
-    return;
-  }
-  if (method->stub.invoke_async) {
-    asio::co_spawn(
-        stream_->GetStrand(),
-        [self = shared_from_this(), method, slot = std::move(slot),
-         watchdog]() mutable -> asio::awaitable<void> {
-          Error err = co_await (*method->stub.invoke_async)(*slot);
-          self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
-        },
-        asio::detached);
     return;
   }
   if (method->dispatch == Dispatch::kInline) {

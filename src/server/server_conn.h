@@ -99,6 +99,17 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
                std::chrono::nanoseconds caller_timeout);
+  // ArmWatchdog answers the call when limit passes (callers: it is the caller's deadline) and
+  // then cancels context, if given; a caller's deadline makes the call cancelable.
+  std::shared_ptr<Watchdog> ArmWatchdog(const detail::CallSlot& slot,
+                                        std::chrono::nanoseconds caller_timeout,
+                                        std::chrono::nanoseconds limit, bool callers,
+                                        std::shared_ptr<Context> context);
+  // ExecuteWithContext is Execute for a method that takes a Context: it makes one, and binds
+  // a coroutine handler to its cancellation.
+  void ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                          std::chrono::nanoseconds caller_timeout, std::chrono::nanoseconds limit,
+                          bool callers);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
   // NewContext makes the Context of a call to a method that takes one, and keeps it in

@@ -458,6 +458,21 @@ TEST(Context, GoProtocolsCarryNoDeadlineNorMetadata) {
   }
 }
 
+TEST(Context, GoProtocolsHaveTheServersHandlerTimeoutAsDeadline) {
+  ProbeServer s({.handler_timeout = 3s});
+  auto client = testsvc::MustDial(s.Address(), {.protocol = netrpc::Protocol::kGob});
+  int64_t reply = 0;
+  auto before = Clock::now();
+  ASSERT_FALSE(client->Call("Probe.AsyncAdd", Args{4, 5}, &reply, {.timeout = 1s}));
+  auto after = Clock::now();
+  EXPECT_EQ(reply, 9);
+  Seen seen = s.probe.Last();
+  ASSERT_TRUE(seen.deadline.has_value());  // the server's 3 s: the client's 1 s stays home
+  EXPECT_LE(*seen.deadline, after + 3s);
+  EXPECT_GE(*seen.deadline, before + 2s);
+  EXPECT_EQ(seen.address.rfind("127.0.0.1:", 0), 0u) << seen.address;
+}
+
 TEST(Context, GeeRpcHandleTimeoutIsTheDeadline) {
   ProbeServer s;
   auto client = testsvc::MustDial(s.Address(), {.gee_option = true, .gee_handle_timeout = 2s});

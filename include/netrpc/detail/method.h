@@ -213,24 +213,26 @@ NETRPC_DETAIL_MEMBER_SIGNATURE(const noexcept)
 template <class Sig, class Ret, class P1, class P2>
 constexpr void CheckPairSignature() {
   using S = PairShape<Ret, P1, P2>;
-  constexpr bool kValid = Signature<Sig>::kValid;
   if constexpr (!S::kReplyPointer) {
-    static_assert(kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes its reply by pointer, `Reply*`, as Go's `reply *T`");
   } else if constexpr (S::kReplyConst) {
-    static_assert(kValid, "netrpc: a handler writes its reply: take `Reply*`, not `const Reply*`");
+    static_assert(Signature<Sig>::kValid,
+                  "netrpc: a handler writes its reply: take `Reply*`, not `const Reply*`");
   } else if constexpr (ArgsParam<P1>::kCharPointer) {
-    static_assert(kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes Go's string as `const std::string&`, not a char "
                   "pointer");
   } else if constexpr (!ArgsParam<P1>::kValid) {
-    static_assert(kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes its args as `const Args&`, by value, or by pointer "
                   "(`const Args*`, as Go's `args *Args`)");
   } else if constexpr (!S::kReturnsError) {
-    static_assert(kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler that takes a reply pointer returns netrpc::Error (Go's "
                   "error), or boost::asio::awaitable<netrpc::Error> for a coroutine");
+  } else {
+    static_assert(Signature<Sig>::kValid, "netrpc: a handler must have one of net/rpc's shapes");
   }
 }
 template <class Sig>

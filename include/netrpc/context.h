@@ -42,8 +42,10 @@ inline const Error ErrConnectionClosed{ErrorCode::kUnexpectedEof,
 // until its awaitable completes); keep no reference past that. The server cancels it at most
 // once, on the connection's I/O thread: when the deadline passes, when the caller cancels
 // (Call::Cancel on the native protocol), when the connection's read side ends, or when
-// Shutdown closes the connection after shutdown_grace. A coroutine handler is also cancelled
-// through Asio: the operation it awaits ends with operation_aborted (see netrpc/asio.h).
+// Shutdown closes the connection after shutdown_grace (a call served by ServeRequest, whose
+// connection stays its caller's, only at its deadline). A coroutine handler is also cancelled
+// through Asio, by a cancellation slot bound to its co_spawn: the operation it awaits ends
+// with operation_aborted.
 // Cancellation never stops a plain handler: it stops when it looks. Its call has already been
 // answered by then (deadline) or cannot be (cancel, closed connection), and what it returns
 // is dropped. A handler dispatched inline (Dispatch::kInline) runs on that I/O thread and must

@@ -64,11 +64,6 @@ asio::awaitable<void> ServerConn::Run() {
     if (!err) {
       err = co_await transport::RunReadLoop(*stream_, *this, ctx_.limits.max_message_bytes);
     }
-    // The read side has ended: the calls in flight lose their caller, unless Shutdown stopped
-    // reading to let them finish.
-    if (!draining_.load() || force_closed_.load()) {
-      CancelContexts(force_closed_.load() ? ErrShutdown : ErrConnectionClosed);
-    }
   } catch (const std::exception& e) {
     // Run is spawned detached, which would swallow this and leave the connection open for
     // ever: whatever threw (a codec, Beast, a thread that could not start) closes it instead.
@@ -84,6 +79,11 @@ asio::awaitable<void> ServerConn::Run() {
     // and Shutdown have logged why; a failed write is the peer gone, which is no warning.
     Log(stream_->Closed() ? LogLevel::kDebug : LogLevel::kWarning, "closing connection from ",
         stream_->RemoteAddress(), ": ", err.message());
+  }
+  // The read side has ended: the calls in flight lose their caller, unless Shutdown stopped
+  // reading to let them finish.
+  if (!draining_.load() || force_closed_.load()) {
+    CancelContexts(force_closed_.load() ? ErrShutdown : ErrConnectionClosed);
   }
   ReadingDone();
 }

@@ -163,9 +163,11 @@ class Server {
   //   netrpc::Result<Reply> M(const Args&)              (reply by value)
   //   boost::asio::awaitable<...> of either             (a coroutine, run on the I/O thread;
   //                                                      needs #include <netrpc/asio.h>)
-  // Args may also be taken by value or, as Go's `args *Args`, by pointer (never null).
-  // obj must outlive the server; it may be given by pointer, as Go's rpc.Register(new(T))
-  // (null: a kUsage error). Errors are net/rpc's: duplicate name, no methods.
+  // Args may also be taken by value or, as Go's `args *Args`, by pointer (never null). Each
+  // shape may take `Context&` (or `const Context&`) first: the caller's peer, metadata,
+  // deadline and cancellation (netrpc/context.h). obj must outlive the server; it may be
+  // given by pointer, as Go's rpc.Register(new(T)) (null: a kUsage error). Errors are
+  // net/rpc's: duplicate name, no methods.
   template <class T>
   Error Register(T& obj, RegisterOptions options = {}) {
     detail::CheckService<T>();

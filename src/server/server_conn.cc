@@ -3,6 +3,8 @@
 #include "server/server_conn.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -16,6 +18,7 @@
 #include "protocol/go_duration.h"
 #include "protocol/http_connect.h"
 #include "protocol/sniff.h"
+#include "server/context_access.h"
 #include "transport/conn_access.h"
 #include "types/log.h"
 
@@ -77,6 +80,11 @@ asio::awaitable<void> ServerConn::Run() {
     // and Shutdown have logged why; a failed write is the peer gone, which is no warning.
     Log(stream_->Closed() ? LogLevel::kDebug : LogLevel::kWarning, "closing connection from ",
         stream_->RemoteAddress(), ": ", err.message());
+  }
+  // The read side has ended: the calls in flight lose their caller, unless Shutdown stopped
+  // reading to let them finish.
+  if (!draining_.load() || force_closed_.load()) {
+    CancelContexts(force_closed_.load() ? ErrShutdown : ErrConnectionClosed);
   }
   ReadingDone();
 }
@@ -349,6 +357,7 @@ struct ServerConn::Watchdog {
   asio::steady_timer timer;
   uint64_t call_seq = 0;  // the client's seq, in watched_ if `watched`
   bool watched = false;
+  std::shared_ptr<Context> context;  // the call's, if its method takes one: canceled here too
   explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
 };
 
@@ -370,15 +379,25 @@ void ServerConn::CancelCall(uint64_t seq) {
   {
     std::lock_guard lock(watched_mu_);
     auto it = watched_.find(seq);
-    if (it == watched_.end()) return;  // answered already, or no deadline: the client drops it
-    watchdog = it->second.lock();
-    watched_.erase(it);
+    if (it != watched_.end()) {  // else answered already, or no deadline: the client drops it
+      watchdog = it->second.lock();
+      watched_.erase(it);
+    }
   }
   // The caller has given up: its call is answered (by nothing, as it has forgotten the seq),
   // and the handler's late result is dropped as after a deadline.
   if (watchdog != nullptr && !watchdog->answered.exchange(true)) {
     asio::post(stream_->GetStrand(), [watchdog] { watchdog->timer.cancel(); });
   }
+  // A handler with a Context learns it, whether its call has a deadline or not.
+  std::shared_ptr<Context> context;
+  {
+    std::lock_guard lock(contexts_mu_);
+    for (auto& [p, in_flight] : contexts_) {
+      if (in_flight.call_seq == seq) context = in_flight.context;
+    }
+  }
+  if (context) detail::ContextAccess::Cancel(*context, ErrContextCanceled);
 }
 
 Error ServerConn::AdmitConnection() {
@@ -443,31 +462,16 @@ void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
 
 void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
                          std::chrono::nanoseconds caller_timeout) {
-  std::shared_ptr<Watchdog> watchdog;
   std::chrono::nanoseconds limit = handler_timeout_;
   bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
   if (callers) limit = caller_timeout;
-  if (limit.count() != 0) {
-    watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
-    if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
-      watchdog->call_seq = native_->CallSeq(slot->seq);
-      watchdog->watched = true;
-      std::lock_guard lock(watched_mu_);
-      watched_[watchdog->call_seq] = watchdog;
-    }
-    watchdog->timer.expires_after(limit);
-    watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot->seq,
-                                sm = slot->service_method, callers](boost::system::error_code ec) {
-      if (ec || watchdog->answered.exchange(true)) return;
-      // The caller's own deadline is answered with the text its client gives it.
-      Error timeout_err(callers ? ErrTimeout.message()
-                        : self->gee_timeout_error_.empty()
-                            ? "rpc: handler timeout after " +
-                                  std::to_string(self->ctx_.handler_timeout.count()) + "ms"
-                            : self->gee_timeout_error_);
-      self->WriteReply(seq, sm, timeout_err, {});
-    });
+  // A method without a Context pays this one branch for the feature; the rest is apart.
+  if (method->stub.takes_context) [[unlikely]] {
+    ExecuteWithContext(method, std::move(slot), caller_timeout, limit, callers);
+    return;
   }
+  std::shared_ptr<Watchdog> watchdog;
+  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, nullptr);
   if (method->stub.invoke_async) {
     asio::co_spawn(
         stream_->GetStrand(),
@@ -477,6 +481,80 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
           self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
         },
         asio::detached);
+    return;
+  }
+  if (method->dispatch == Dispatch::kInline) {
+    Error err = method->stub.invoke(*slot);
+    Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+    return;
+  }
+  ctx_.workers->Post(
+      [self = shared_from_this(), method, slot = std::move(slot), watchdog]() mutable {
+        Error err = method->stub.invoke(*slot);
+        self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+      });
+}
+
+std::shared_ptr<ServerConn::Watchdog> ServerConn::ArmWatchdog(
+    const detail::CallSlot& slot, std::chrono::nanoseconds caller_timeout,
+    std::chrono::nanoseconds limit, bool callers, std::shared_ptr<Context> context) {
+  auto watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
+  watchdog->context = std::move(context);
+  if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
+    watchdog->call_seq = native_->CallSeq(slot.seq);
+    watchdog->watched = true;
+    std::lock_guard lock(watched_mu_);
+    watched_[watchdog->call_seq] = watchdog;
+  }
+  watchdog->timer.expires_after(limit);
+  watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot.seq,
+                              sm = slot.service_method, callers](boost::system::error_code ec) {
+    if (ec || watchdog->answered.exchange(true)) return;
+    // The caller's own deadline is answered with the text its client gives it.
+    Error timeout_err(callers ? ErrTimeout.message()
+                      : self->gee_timeout_error_.empty()
+                          ? "rpc: handler timeout after " +
+                                std::to_string(self->ctx_.handler_timeout.count()) + "ms"
+                          : self->gee_timeout_error_);
+    self->WriteReply(seq, sm, timeout_err, {});
+    if (watchdog->context) detail::ContextAccess::Cancel(*watchdog->context, ErrDeadlineExceeded);
+  });
+  return watchdog;
+}
+
+void ServerConn::ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                                    std::chrono::nanoseconds caller_timeout,
+                                    std::chrono::nanoseconds limit, bool callers) {
+  auto context = NewContext(native_ != nullptr ? native_->CallSeq(slot->seq) : slot->seq, limit);
+  slot->context = context.get();  // contexts_ owns it until Finish
+  std::shared_ptr<Watchdog> watchdog;
+  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, context);
+  if (method->stub.invoke_async) {
+    // The context's cancel reaches the coroutine as Asio's terminal cancellation, so that the
+    // operation it awaits ends with operation_aborted. The signal is emitted on the strand,
+    // where the coroutine runs, and only until it has returned (co_spawn leaves its handler in
+    // the slot after that).
+    struct CoroutineCancel {
+      asio::cancellation_signal signal;
+      bool returned = false;
+    };
+    auto cancel = std::make_shared<CoroutineCancel>();
+    auto emit = [cancel, strand = stream_->GetStrand()] {
+      asio::post(strand, [cancel] {
+        if (!cancel->returned) cancel->signal.emit(asio::cancellation_type::terminal);
+      });
+    };
+    using Registration = std::stop_callback<decltype(emit)>;
+    auto registration = std::make_unique<Registration>(context->StopToken(), std::move(emit));
+    asio::co_spawn(
+        stream_->GetStrand(),
+        [self = shared_from_this(), method, slot = std::move(slot), watchdog, cancel,
+         registration = std::move(registration)]() mutable -> asio::awaitable<void> {
+          Error err = co_await (*method->stub.invoke_async)(*slot);
+          cancel->returned = true;
+          self->Finish(method, std::move(slot), std::move(err), std::move(watchdog));
+        },
+        asio::bind_cancellation_slot(cancel->signal.slot(), asio::detached));
     return;
   }
   if (method->dispatch == Dispatch::kInline) {
@@ -501,6 +579,10 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
   stats.in_flight.fetch_sub(1, std::memory_order_relaxed);
   if (err || answered_late) stats.errors.fetch_add(1, std::memory_order_relaxed);
   stats.latency.Record(now_ns - slot->started_ns);
+  if (slot->context != nullptr) [[unlikely]] {
+    std::lock_guard lock(contexts_mu_);
+    contexts_.erase(slot->context);
+  }
   if (!answered_late) {
     // The reply may be sent straight from the slot, which the stream then keeps until then.
     uint64_t seq = slot->seq;
@@ -516,6 +598,38 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
     asio::post(stream_->GetStrand(), [w = std::move(watchdog)] { w->timer.cancel(); });
   }
   if (in_flight_.fetch_sub(1) == 1 && reading_done_.load()) CloseWhenFlushed();
+}
+
+std::shared_ptr<Context> ServerConn::NewContext(uint64_t call_seq, std::chrono::nanoseconds limit) {
+  const std::shared_ptr<transport::Connection>& connection = stream_->GetConnection();
+  std::shared_ptr<const Peer> peer(connection, &connection->GetPeer());
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (limit.count() != 0) {
+    deadline = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
+  }
+  // native_last_ is the request just read, on both paths to here (a large request has no
+  // extras: it is read that way only when it has none).
+  auto context = detail::ContextAccess::Make(
+      std::move(peer), native_last_ != nullptr ? native_last_->metadata : codec::Metadata{},
+      deadline);
+  {
+    std::lock_guard lock(contexts_mu_);
+    contexts_.emplace(context.get(), InFlight{call_seq, context});
+  }
+  // ForceClose sets the flag before it looks at contexts_: it sees this one, or this sees it.
+  if (force_closed_.load()) detail::ContextAccess::Cancel(*context, ErrShutdown);
+  return context;
+}
+
+void ServerConn::CancelContexts(const Error& why) {
+  std::vector<std::shared_ptr<Context>> contexts;
+  {
+    std::lock_guard lock(contexts_mu_);
+    for (auto& [p, in_flight] : contexts_) contexts.push_back(in_flight.context);
+  }
+  // Outside the lock: the handlers' OnCancel callbacks run here.
+  for (auto& c : contexts) detail::ContextAccess::Cancel(*c, why);
 }
 
 void ServerConn::WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
@@ -583,6 +697,20 @@ void ServerConn::Drain() {
   stream_->StopReading();
 }
 
-void ServerConn::ForceClose() { stream_->Close(); }
+void ServerConn::ForceClose() {
+  force_closed_.store(true);
+  bool contexts = false;
+  {
+    std::lock_guard lock(contexts_mu_);
+    contexts = !contexts_.empty();
+  }
+  // On the strand, as every other cancel: Shutdown calls this under the server's lock, where
+  // a handler's OnCancel callback must not run.
+  if (contexts) {
+    asio::post(stream_->GetStrand(),
+               [self = shared_from_this()] { self->CancelContexts(ErrShutdown); });
+  }
+  stream_->Close();
+}
 
 }  // namespace netrpc::server

@@ -88,7 +88,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   void FinishLarge() override;
   // Serve takes one message of the connection: a native hello or cancel, or else a request.
   void Serve(Request& header);
-  // CancelCall drops the result of a native caller's call it canceled, if it has a deadline.
+  // CancelCall drops the result of a native caller's call it canceled, if it has a deadline,
+  // and cancels its Context, if its method takes one.
   void CancelCall(uint64_t seq);
   void Dispatch(Request& header);
   // AdmitConnection and AdmitCall ask ctx_.auth, which is set; a call BeginLarge asked about
@@ -105,8 +106,25 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   struct Watchdog;
   void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
                std::chrono::nanoseconds caller_timeout);
+  // ArmWatchdog answers the call when limit passes (callers: it is the caller's deadline) and
+  // then cancels context, if given; a caller's deadline makes the call cancelable.
+  std::shared_ptr<Watchdog> ArmWatchdog(const detail::CallSlot& slot,
+                                        std::chrono::nanoseconds caller_timeout,
+                                        std::chrono::nanoseconds limit, bool callers,
+                                        std::shared_ptr<Context> context);
+  // ExecuteWithContext is Execute for a method that takes a Context: it makes one, and binds
+  // a coroutine handler to its cancellation.
+  void ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
+                          std::chrono::nanoseconds caller_timeout, std::chrono::nanoseconds limit,
+                          bool callers);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
+  // NewContext makes the Context of a call to a method that takes one, and keeps it in
+  // contexts_ until Finish; call_seq is the client's seq, limit the call's (0: none). On the
+  // read loop only: it reads the metadata of the request just read.
+  std::shared_ptr<Context> NewContext(uint64_t call_seq, std::chrono::nanoseconds limit);
+  // CancelContexts cancels the context of every call in flight, with why.
+  void CancelContexts(const Error& why);
   // WriteReply queues one reply. Given the slot that holds body as `owner`, large parts of
   // the body may be sent from it without a copy, and the slot is then taken.
   void WriteReply(uint64_t seq, const std::string& service_method, const Error& err,
@@ -132,6 +150,7 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::atomic<bool> closing_{false};
   std::atomic<bool> draining_{false};        // Shutdown asked: linger before closing
   std::atomic<bool> handshake_done_{false};  // Connection::Handshake returned
+  std::atomic<bool> force_closed_{false};    // ForceClose: contexts end with ErrShutdown
   // The limit on this connection's handlers: the server's, or a GeeRPC client's shorter
   // HandleTimeout, answered then with GeeRPC's own text. Set before the first call.
   std::chrono::nanoseconds handler_timeout_;
@@ -149,6 +168,15 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::unordered_map<uint64_t, std::weak_ptr<Watchdog>> watched_;
   // The auth hook's answer about the request BeginLarge asked about and left to Dispatch.
   std::optional<Error> large_verdict_;
+  // The contexts of calls in flight, so that a cancel and the end of the connection reach
+  // them; they live here until Finish. Only methods that take a Context come here. Guards
+  // contexts_: the read loop adds, Finish (on any thread) removes, the strand cancels.
+  struct InFlight {
+    uint64_t call_seq;  // the client's seq, as a native cancel names it
+    std::shared_ptr<Context> context;
+  };
+  std::mutex contexts_mu_;
+  std::unordered_map<const Context*, InFlight> contexts_;
 };
 
 }  // namespace netrpc::server

@@ -9,6 +9,7 @@
 #include <string>
 #include <type_traits>
 
+#include "netrpc/context.h"
 #include "netrpc/describe.h"
 #include "netrpc/error.h"
 
@@ -31,7 +32,8 @@ struct CallSlot {
   void* reply = nullptr;
   uint64_t seq = 0;
   std::string service_method;
-  int64_t started_ns = 0;  // steady_clock ticks at dispatch, for the method's latency
+  int64_t started_ns = 0;      // steady_clock ticks at dispatch, for the method's latency
+  Context* context = nullptr;  // the call's, set only for a method that takes one
 };
 template <class A, class R>
 struct TypedSlot final : CallSlot {
@@ -77,6 +79,7 @@ struct MethodStub {
   std::unique_ptr<CallSlot> (*new_slot)() = nullptr;
   std::function<Error(CallSlot&)> invoke;      // plain handlers
   std::unique_ptr<AsyncInvoker> invoke_async;  // coroutine handlers
+  bool takes_context = false;  // the handler takes a Context first: make one for each call
 };
 
 // Awaited<T> is what co_await on T yields, or T itself; ResultValue<Result<R>> is R.
@@ -118,40 +121,73 @@ struct ArgsParam {
   using Args = std::conditional_t<kPointer, std::remove_cv_t<Pointee>, std::remove_cvref_t<P>>;
 };
 
-// Signature<Ret(P...)> classifies the four handler shapes net/rpc users can write:
-//   Error M(const Args&, Reply*)                 Result<Reply> M(const Args&)
-//   awaitable<Error> M(const Args&, Reply*)      awaitable<Result<Reply>> M(const Args&)
-// Args may also be taken by value, and is then moved in, or by pointer (ArgsParam).
-template <class Sig>
-struct Signature {
-  static constexpr bool kValid = false;
+// ContextParam<P> says whether P is a netrpc::Context in any form (kIs), and whether it is one
+// a handler may take: `Context&` or `const Context&` (kValid). By value, by pointer or as an
+// rvalue are near misses: the server owns the Context, and it is never null.
+template <class P>
+struct ContextParam {
+  static constexpr bool kIs =
+      std::is_same_v<std::remove_cv_t<std::remove_pointer_t<std::remove_cvref_t<P>>>, Context>;
+  static constexpr bool kValid = kIs && std::is_lvalue_reference_v<P>;
 };
+
+// PairShape and SingleShape are net/rpc's two shapes, `Ret(Args, Reply*)` and `Ret(Args)`; a
+// Context may be neither the args nor the reply.
 template <class Ret, class P1, class P2>
-struct Signature<Ret(P1, P2)> {
+struct PairShape {
   using Out = typename Awaited<Ret>::type;
   static constexpr bool kReplyPointer = std::is_pointer_v<P2>;
   static constexpr bool kReplyConst = kReplyPointer && std::is_const_v<std::remove_pointer_t<P2>>;
   static constexpr bool kReturnsError = std::is_same_v<Out, Error>;
-  static constexpr bool kValid =
-      kReturnsError && kReplyPointer && !kReplyConst && ArgsParam<P1>::kValid;
+  static constexpr bool kValid = kReturnsError && kReplyPointer && !kReplyConst &&
+                                 ArgsParam<P1>::kValid && !ContextParam<P1>::kIs &&
+                                 !ContextParam<P2>::kIs;
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = false;
   static constexpr bool kArgsByValue = ArgsParam<P1>::kByValue;
   static constexpr bool kArgsByPointer = ArgsParam<P1>::kPointer;
+  static constexpr bool kContext = false;
   using Args = typename ArgsParam<P1>::Args;
   using Reply = std::remove_pointer_t<P2>;
 };
 template <class Ret, class P1>
-struct Signature<Ret(P1)> {
+struct SingleShape {
   using Out = typename Awaited<Ret>::type;
-  static constexpr bool kValid = ResultValue<Out>::kIsResult && ArgsParam<P1>::kValid;
+  static constexpr bool kValid =
+      ResultValue<Out>::kIsResult && ArgsParam<P1>::kValid && !ContextParam<P1>::kIs;
   static constexpr bool kAsync = Awaited<Ret>::kAsync;
   static constexpr bool kReplyByValue = true;
   static constexpr bool kArgsByValue = ArgsParam<P1>::kByValue;
   static constexpr bool kArgsByPointer = ArgsParam<P1>::kPointer;
+  static constexpr bool kContext = false;
   using Args = typename ArgsParam<P1>::Args;
   using Reply = typename ResultValue<Out>::type;
 };
+// WithContext is Shape with a Context taken first, as C.
+template <class Shape, class C>
+struct WithContext : Shape {
+  static constexpr bool kContext = true;
+  static constexpr bool kValid = Shape::kValid && ContextParam<C>::kValid;
+};
+
+// Signature<Ret(P...)> classifies the handler shapes net/rpc users can write:
+//   Error M(const Args&, Reply*)                 Result<Reply> M(const Args&)
+//   awaitable<Error> M(const Args&, Reply*)      awaitable<Result<Reply>> M(const Args&)
+// each optionally with `Context&` (or `const Context&`) first. Args may also be taken by
+// value, and is then moved in, or by pointer (ArgsParam).
+template <class Sig>
+struct Signature {
+  static constexpr bool kValid = false;
+  static constexpr bool kContext = false;
+};
+template <class Ret, class P1>
+struct Signature<Ret(P1)> : SingleShape<Ret, P1> {};
+template <class Ret, class P1, class P2>
+struct Signature<Ret(P1, P2)>
+    : std::conditional_t<ContextParam<P1>::kIs, WithContext<SingleShape<Ret, P2>, P1>,
+                         PairShape<Ret, P1, P2>> {};
+template <class Ret, class C, class P1, class P2>
+struct Signature<Ret(C, P1, P2)> : WithContext<PairShape<Ret, P1, P2>, C> {};
 
 // SignatureOf strips the class from a member function pointer or a lambda's call operator.
 template <class M>
@@ -174,57 +210,105 @@ NETRPC_DETAIL_MEMBER_SIGNATURE(const noexcept)
 // CheckSignature names the mistake when a handler is one of Go's or C++'s near misses, and
 // lists the accepted shapes otherwise. Each static_assert tests Signature<Sig>::kValid, so the
 // compiler prints the handler's signature with the message.
-template <class Ret, class P1, class P2>
+template <class Sig, class Ret, class P1, class P2>
 constexpr void CheckPairSignature() {
-  using S = Signature<Ret(P1, P2)>;
+  using S = PairShape<Ret, P1, P2>;
   if constexpr (!S::kReplyPointer) {
-    static_assert(S::kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes its reply by pointer, `Reply*`, as Go's `reply *T`");
   } else if constexpr (S::kReplyConst) {
-    static_assert(S::kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler writes its reply: take `Reply*`, not `const Reply*`");
   } else if constexpr (ArgsParam<P1>::kCharPointer) {
-    static_assert(S::kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes Go's string as `const std::string&`, not a char "
                   "pointer");
   } else if constexpr (!ArgsParam<P1>::kValid) {
-    static_assert(S::kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler takes its args as `const Args&`, by value, or by pointer "
                   "(`const Args*`, as Go's `args *Args`)");
   } else if constexpr (!S::kReturnsError) {
-    static_assert(S::kValid,
+    static_assert(Signature<Sig>::kValid,
                   "netrpc: a handler that takes a reply pointer returns netrpc::Error (Go's "
                   "error), or boost::asio::awaitable<netrpc::Error> for a coroutine");
+  } else {
+    static_assert(Signature<Sig>::kValid, "netrpc: a handler must have one of net/rpc's shapes");
   }
 }
 template <class Sig>
-struct PairSignature : std::false_type {};
-template <class Ret, class P1, class P2>
-struct PairSignature<Ret(P1, P2)> : std::true_type {};
+constexpr void CheckContextPosition() {
+  static_assert(Signature<Sig>::kValid,
+                "netrpc: a handler takes its Context first, before its args: "
+                "`M(netrpc::Context&, const Args&, Reply*)`");
+}
+template <class Sig>
+constexpr void CheckContextParam() {
+  static_assert(Signature<Sig>::kValid,
+                "netrpc: a handler takes its Context by reference, `netrpc::Context&` or "
+                "`const netrpc::Context&`, not by value, by pointer or as an rvalue");
+}
+template <class Sig>
+constexpr void CheckAnyShape() {
+  static_assert(Signature<Sig>::kValid,
+                "netrpc: a handler must have one of net/rpc's shapes: "
+                "`netrpc::Error M(const Args&, Reply*)`, `netrpc::Result<Reply> M(const Args&)`, "
+                "or either wrapped in boost::asio::awaitable<...> for a coroutine handler "
+                "(with #include <netrpc/asio.h>), each optionally taking `netrpc::Context&` "
+                "first. Args may also be taken by value or by pointer");
+}
+// SignatureCheck<Sig>::Run picks the message for an invalid Sig by its parameters.
+template <class Sig, class Fn = Sig>
+struct SignatureCheck {
+  static constexpr void Run() { CheckAnyShape<Sig>(); }
+};
+template <class Sig, class Ret, class P1, class P2>
+struct SignatureCheck<Sig, Ret(P1, P2)> {
+  static constexpr void Run() {
+    if constexpr (ContextParam<P1>::kIs && !ContextParam<P1>::kValid) {
+      CheckContextParam<Sig>();
+    } else if constexpr (ContextParam<P1>::kIs) {  // (Context&, Args): a Result's shape
+      CheckAnyShape<Sig>();
+    } else if constexpr (ContextParam<P2>::kIs) {
+      CheckContextPosition<Sig>();
+    } else {
+      CheckPairSignature<Sig, Ret, P1, P2>();
+    }
+  }
+};
+template <class Sig, class Ret, class C, class P1, class P2>
+struct SignatureCheck<Sig, Ret(C, P1, P2)> {
+  static constexpr void Run() {
+    if constexpr (ContextParam<C>::kIs && !ContextParam<C>::kValid) {
+      CheckContextParam<Sig>();
+    } else if constexpr (ContextParam<C>::kIs && !ContextParam<P1>::kIs && !ContextParam<P2>::kIs) {
+      CheckPairSignature<Sig, Ret, P1, P2>();
+    } else if constexpr (!ContextParam<C>::kIs &&
+                         (ContextParam<P1>::kIs || ContextParam<P2>::kIs)) {
+      CheckContextPosition<Sig>();
+    } else {
+      CheckAnyShape<Sig>();
+    }
+  }
+};
 
 template <class Sig>
 constexpr void CheckSignature() {
-  if constexpr (PairSignature<Sig>::value) {
-    if constexpr (!Signature<Sig>::kValid) {
-      []<class Ret, class P1, class P2>(Ret (*)(P1, P2)) {
-        CheckPairSignature<Ret, P1, P2>();
-      }(static_cast<Sig*>(nullptr));
-    }
-  } else {
-    static_assert(Signature<Sig>::kValid,
-                  "netrpc: a handler must have one of net/rpc's shapes: "
-                  "`netrpc::Error M(const Args&, Reply*)`, `netrpc::Result<Reply> M(const Args&)`, "
-                  "or either wrapped in boost::asio::awaitable<...> for a coroutine handler "
-                  "(with #include <netrpc/asio.h>); Args may also be taken by value or by "
-                  "pointer");
-  }
+  if constexpr (!Signature<Sig>::kValid) SignatureCheck<Sig>::Run();
 }
 
-// Invoke calls fn with the slot's arguments; a handler's exception becomes an Error.
-// A handler that takes its arguments by value owns them: they are moved in, not copied, so
-// that `*reply = std::move(args)` echoes a payload without copying it.
+// Invoke calls fn with the slot's arguments, after the slot's Context if fn takes one; a
+// handler's exception becomes an Error. A handler that takes its arguments by value owns them:
+// they are moved in, not copied, so that `*reply = std::move(args)` echoes a payload without
+// copying it.
 template <class S, class F>
 auto Invoke(F& fn, CallSlot& slot) {
+  auto call = [&](auto&&... params) {
+    if constexpr (S::kContext) {
+      return fn(*slot.context, std::forward<decltype(params)>(params)...);
+    } else {
+      return fn(std::forward<decltype(params)>(params)...);
+    }
+  };
   auto& stored = *static_cast<typename S::Args*>(slot.args);
   auto&& args = [&]() -> decltype(auto) {
     if constexpr (S::kArgsByValue) {
@@ -236,14 +320,14 @@ auto Invoke(F& fn, CallSlot& slot) {
   auto* reply = static_cast<typename S::Reply*>(slot.reply);
   if constexpr (S::kArgsByPointer && S::kReplyByValue) {
     (void)reply;
-    return fn(&stored);
+    return call(&stored);
   } else if constexpr (S::kArgsByPointer) {
-    return fn(&stored, reply);
+    return call(&stored, reply);
   } else if constexpr (S::kReplyByValue) {
     (void)reply;
-    return fn(std::forward<decltype(args)>(args));
+    return call(std::forward<decltype(args)>(args));
   } else {
-    return fn(std::forward<decltype(args)>(args), reply);
+    return call(std::forward<decltype(args)>(args), reply);
   }
 }
 
@@ -258,7 +342,7 @@ Error Store(R&& result, CallSlot& slot) {
   }
 }
 
-// MakeStub erases fn, a callable taking (args) or (args, reply*), into a MethodStub.
+// MakeStub erases fn, a callable taking ([Context&,] args [, reply*]), into a MethodStub.
 template <class Sig, class F>
 MethodStub MakeStub(std::string name, F fn) {
   CheckSignature<Sig>();
@@ -268,6 +352,7 @@ MethodStub MakeStub(std::string name, F fn) {
     stub.name = std::move(name);
     stub.args_type = TypeOf<typename S::Args>();
     stub.reply_type = TypeOf<typename S::Reply>();
+    stub.takes_context = S::kContext;
     stub.new_slot = [] {
       return std::unique_ptr<CallSlot>(new TypedSlot<typename S::Args, typename S::Reply>());
     };

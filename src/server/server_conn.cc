@@ -32,10 +32,12 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       codec_(std::move(codec)),
       large_(codec_ ? codec_->Large() : nullptr),
       native_(codec_ ? codec::AsNativeServer(codec_.get()) : nullptr),
-      native_last_(native_ ? &native_->Last() : nullptr),
+      native_last_(native_ ? &native_->Last() : &kNoExtras),
       handler_timeout_(ctx.handler_timeout) {}
 
 ServerConn::~ServerConn() = default;
+
+const codec::NativeRequest ServerConn::kNoExtras;
 
 void ServerConn::Closed() {
   // Here, not in the destructor: the server may be gone once on_closed_ has run, and the
@@ -91,8 +93,11 @@ asio::awaitable<void> ServerConn::RunOne() {
       break;
     }
     if (r.consumed > 0) {
+      // A native client's hello or cancel is answered on the way, not the one request.
+      bool control = native_last_->control != codec::NativeRequest::Control::kNone;
       Serve(header_);
       buffer.Consume(r.consumed);
+      if (control) continue;
       break;
     }
     if ((one_error_ = transport::CheckBuffered(buffer, ctx_.limits.max_message_bytes))) break;
@@ -121,7 +126,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
     if (codec_) {
       large_ = codec_->Large();
       native_ = codec::AsNativeServer(codec_.get());
-      native_last_ = native_ ? &native_->Last() : nullptr;
+      native_last_ = native_ ? &native_->Last() : &kNoExtras;
       SetProtocol(protocol);
       co_return Error{};
     }
@@ -221,10 +226,20 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
   return Large::kYes;
 }
 
-void ServerConn::FinishLarge() {
+Error ServerConn::FinishLarge() {
   LargeRequest& large = large_request_;
-  Start(large.method, std::move(large.slot), large.header);
+  // What followed the tail (a native request's records) may refuse the call or the stream.
+  Error call_err;
+  Error err = large_->LargeRequestEnd(large.tail, {large.method->stub.args_type, large.slot->args},
+                                      &call_err);
   large.tail = {};
+  if (err || call_err) {
+    large.slot.reset();
+    if (call_err) WriteReply(large.header.seq, large.header.service_method, call_err, {});
+    return err;
+  }
+  Start(large.method, std::move(large.slot), large.header);
+  return {};
 }
 
 asio::awaitable<void> ServerConn::WaitForRoom() {
@@ -345,17 +360,12 @@ struct ServerConn::Watchdog {
   explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
 };
 
-void ServerConn::Serve(Request& header) {
-  if (native_last_ != nullptr && native_last_->control != codec::NativeRequest::Control::kNone)
-      [[unlikely]] {
-    if (native_last_->control == codec::NativeRequest::Control::kCancel) {
-      CancelCall(native_last_->cancel_seq);
-    } else {  // a hello: answered so that the client learns we speak the extensions
-      WriteReply(header.seq, header.service_method, {}, {});
-    }
-    return;
+void ServerConn::ServeControl(Request& header) {
+  if (native_last_->control == codec::NativeRequest::Control::kCancel) {
+    CancelCall(native_last_->cancel_seq);
+  } else {  // a hello: answered so that the client learns we speak the extensions
+    WriteReply(header.seq, header.service_method, {}, {});
   }
-  Dispatch(header);
 }
 
 void ServerConn::CancelCall(uint64_t seq) {
@@ -391,28 +401,29 @@ void ServerConn::Dispatch(Request& header) {
     if (keep_open_) one_error_ = body_err;
     return;
   }
-  Start(method, std::move(slot), header,
-        native_last_ != nullptr ? native_last_->timeout : std::chrono::nanoseconds{0});
+  Start(method, std::move(slot), header);
 }
 
 void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                       const Request& header, std::chrono::nanoseconds caller_timeout) {
+                       const Request& header) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
   slot->started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
   method->stats.calls.fetch_add(1, std::memory_order_relaxed);
   method->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
   in_flight_.fetch_add(1);
-  Execute(method, std::move(slot), caller_timeout);
+  Execute(method, std::move(slot));
 }
 
-void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                         std::chrono::nanoseconds caller_timeout) {
+void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
   std::shared_ptr<Watchdog> watchdog;
-  std::chrono::nanoseconds limit = handler_timeout_;
-  bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
-  if (callers) limit = caller_timeout;
-  if (limit.count() != 0) {
+  // The read loop runs this right after the request was read: Last() is the request's, and
+  // its deadline is never negative.
+  if ((handler_timeout_.count() | native_last_->timeout.count()) != 0) [[unlikely]] {
+    std::chrono::nanoseconds caller_timeout = native_last_->timeout;
+    std::chrono::nanoseconds limit = handler_timeout_;
+    bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
+    if (callers) limit = caller_timeout;
     watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
     if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
       watchdog->call_seq = native_->CallSeq(slot->seq);

@@ -82,9 +82,16 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
     codec::Tail tail;
   };
   Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
-  void FinishLarge() override;
+  Error FinishLarge() override;
   // Serve takes one message of the connection: a native hello or cancel, or else a request.
-  void Serve(Request& header);
+  void Serve(Request& header) {
+    if (native_last_->control != codec::NativeRequest::Control::kNone) [[unlikely]] {
+      ServeControl(header);
+      return;
+    }
+    Dispatch(header);
+  }
+  void ServeControl(Request& header);
   // CancelCall drops the result of a native caller's call it canceled, if it has a deadline.
   void CancelCall(uint64_t seq);
   void Dispatch(Request& header);
@@ -92,12 +99,11 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // UseGeeHandleTimeout applies a GeeRPC Option's HandleTimeout (nanoseconds) to this
   // connection when it is shorter than the server's handler_timeout.
   void UseGeeHandleTimeout(int64_t handle_timeout_ns);
-  // caller_timeout: the native caller's remaining time, 0 if it sent none.
-  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header,
-             std::chrono::nanoseconds caller_timeout = std::chrono::nanoseconds{0});
+  // Start and Execute run in the read loop, right after the request was read: a native
+  // caller's deadline is native_last_'s.
+  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
   struct Watchdog;
-  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
-               std::chrono::nanoseconds caller_timeout);
+  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
   // WriteReply queues one reply. Given the slot that holds body as `owner`, large parts of
@@ -113,12 +119,15 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::shared_ptr<transport::Stream> stream_;
   std::function<void(ServerConn*)> on_closed_;
   std::unique_ptr<ServerCodec> codec_;
-  codec::LargeMessages* large_ = nullptr;              // codec_'s, if it has the capability
-  codec::NativeServer* native_ = nullptr;              // codec_'s, if it is the native codec
-  const codec::NativeRequest* native_last_ = nullptr;  // native_->Last()
-  ProtocolStats* protocol_ = nullptr;                  // set once the protocol is known
-  LargeRequest large_request_;                         // between BeginLarge and FinishLarge
-  Request header_;                                     // the request being read; keeps its capacity
+  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
+  codec::NativeServer* native_ = nullptr;  // codec_'s, if it is the native codec
+  // native_->Last(), or a request without extras when the codec is not native, so that
+  // Serve reads it without a test.
+  const codec::NativeRequest* native_last_ = &kNoExtras;
+  static const codec::NativeRequest kNoExtras;
+  ProtocolStats* protocol_ = nullptr;  // set once the protocol is known
+  LargeRequest large_request_;         // between BeginLarge and FinishLarge
+  Request header_;                     // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};

@@ -2,6 +2,7 @@
 // client sends (NativeClientCodec::WriteRequest), the response stream a netrpc server sends
 // (NativeServerCodec::WriteResponse), and single encoded values for native_roundtrip.
 // Usage: seedgen DIR   (writes DIR/native_server, DIR/native_client, DIR/native_roundtrip)
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -124,5 +125,37 @@ int main(int argc, char** argv) {
             "value_" + std::to_string(sel) + "_" + std::to_string(variant), v);
     }
   }
+  // An extended client's stream (native.h): its hello, typed first calls (every call, as no
+  // reply has come back), calls with a deadline and metadata, and, once the hello's answer
+  // has said the server speaks the extensions, a cancel. A call with a body goes out as
+  // seq' = seq << 2 | 3, the seq the server picks its body type by.
+  Bodies b;
+  b.every = SampleEvery(1);
+  b.tree = SampleTree(2);
+  auto client = NewNativeClientCodec(Limits{});
+  Metadata md{{"authorization", "Bearer t0ken"}, {"trace", "7"}};
+  std::string requests;
+  for (uint64_t seq = 0; seq < 9; ++seq) {
+    uint64_t wire_seq = seq << 2 | 3;
+    ConstValue body = b.For(wire_seq);
+    if (body.object == nullptr) continue;
+    NativeCallExtras extras{body.type, std::chrono::milliseconds(seq % 2 ? 1500 : 0),
+                            seq % 3 == 0 ? &md : nullptr};
+    Request h{kMethods[static_cast<size_t>(PickBody(wire_seq))], seq};
+    if (AsNativeClient(client.get())->WriteCall(h, body, extras, &requests)) return 1;
+  }
+  auto server = NewNativeServerCodec(Limits{});
+  Request hello;
+  std::string answer;
+  if (server->ReadRequestHeader(requests, &hello).consumed == 0 ||
+      server->WriteResponse({hello.service_method, hello.seq, ""}, {}, &answer)) {
+    return 1;
+  }
+  Response got;
+  if (client->ReadResponseHeader(answer, &got).consumed == 0 ||
+      !AsNativeClient(client.get())->WriteCancel(5, &requests)) {
+    return 1;
+  }
+  Write(root / "native_server", "netrpc_client_extended", requests);
   return 0;
 }

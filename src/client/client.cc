@@ -337,7 +337,7 @@ transport::MessageSink::Large ClientCore::BeginLarge(transport::ReadBuffer& buff
   return Large::kYes;
 }
 
-void ClientCore::FinishLarge() {
+Error ClientCore::FinishLarge() {
   LargeReply& staged = large_reply_;
   std::shared_ptr<Call> call;
   {
@@ -355,6 +355,7 @@ void ClientCore::FinishLarge() {
     if (body_err) body_err = Error(ErrorCode::kCodec, "reading body " + body_err.message());
     Complete(*call, body_err);
   }
+  return {};
 }
 
 std::shared_ptr<Call> ClientCore::Start(std::string_view service_method, ConstValue args,

@@ -90,7 +90,7 @@ class ClientCore : public std::enable_shared_from_this<ClientCore>, private tran
     codec::Tail tail;
   };
   Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
-  void FinishLarge() override;
+  Error FinishLarge() override;
   void ArmTimer();
   void OnTimer();
 

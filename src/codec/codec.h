@@ -31,7 +31,9 @@ inline constexpr size_t kMaxFrameOverhead = 64;
 // Tail is the end of a large message's last value, a std::string or Bytes, which the
 // transport reads from the socket straight into the value rather than into its buffer. The
 // value grows as its bytes arrive (past a first grant, fourfold at most), so that a peer that
-// announces a large message must send it before that much memory is held for it.
+// announces a large message must send it before that much memory is held for it. A few bytes
+// may follow the value in the message (a native request's extension records): they are read
+// after it into `after`, which the codec sized and bounded.
 struct Tail {
   static constexpr size_t kFirstGrant = 2u << 20;
 
@@ -39,8 +41,10 @@ struct Tail {
   void* object = nullptr;          // the value; null until a tail was found
   size_t size = 0;                 // the value's final size
   size_t filled = 0;               // bytes in it so far
+  std::string after;               // the message's bytes after the value, all of them
+  size_t after_filled = 0;         // bytes in `after` so far
 
-  size_t Missing() const { return size - filled; }
+  size_t Missing() const { return size - filled + (after.size() - after_filled); }
   // Begin sizes the value for its first bytes and copies them in.
   void Begin(const TypeInfo* t, void* value, size_t final_size, std::string_view first) {
     type = t;
@@ -52,6 +56,10 @@ struct Tail {
   }
   // Room is where the next bytes go, *room of them, after growing the value if it is full.
   char* Room(size_t* room) {
+    if (filled == size) {
+      *room = after.size() - after_filled;
+      return after.data() + after_filled;
+    }
     size_t now = type->seq.size(object);
     if (now == filled) {
       now = std::min(size, std::max(filled * 4, kFirstGrant));
@@ -60,7 +68,7 @@ struct Tail {
     *room = now - filled;
     return Data() + filled;
   }
-  void Commit(size_t n) { filled += n; }
+  void Commit(size_t n) { (filled == size ? after_filled : filled) += n; }
 
  private:
   char* Data() { return const_cast<char*>(type->seq.data(object)); }
@@ -92,11 +100,17 @@ class LargeMessages {
   // the header is not complete yet.
   virtual size_t LargeRequestHeader(std::string_view in, Request* header) = 0;
   // LargeRequestBody then decodes that message's body from the part in `in`, if all that is
-  // missing is the end of a string or byte slice that ends the message: that value is sized
-  // and filled as far as `in` goes, *tail is the rest of it, and the message counts as read
-  // (consumed == in.size()). Otherwise it returns NeedMore or an error with nothing consumed
-  // and the stream unchanged; only body was written, and the caller discards it.
+  // missing is the end of a string or byte slice that ends the message's body: that value is
+  // sized and filled as far as `in` goes, *tail is the rest of it (with what follows the
+  // body, if anything), and the message counts as read (consumed == in.size()). Otherwise it
+  // returns NeedMore or an error with nothing consumed and the stream unchanged; only body was
+  // written, and the caller discards it.
   virtual ReadResult LargeRequestBody(std::string_view in, Value body, Tail* tail) = 0;
+  // LargeRequestEnd, once the tail is read, takes in what followed the body (a native
+  // request's extension records: the caller's deadline and metadata, the args type) and
+  // checks body's type against it. *call_err, if set, answers the call instead of its handler;
+  // an error returned is a broken stream, which ends the connection.
+  virtual Error LargeRequestEnd(const Tail& tail, Value body, Error* call_err) = 0;
   // WriteResponse is ServerCodec::WriteResponse that may list large strings and byte slices
   // of body in *borrowed instead of copying them; the caller keeps body alive until sent.
   virtual Error WriteResponse(const Response& header, ConstValue body, std::string* out,

@@ -6,12 +6,14 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "codec/native_records.h"
 #include "codec/native_type.h"
 #include "codec/native_value.h"
 
@@ -29,11 +31,6 @@ constexpr uint64_t kHelloSeq = std::numeric_limits<uint64_t>::max();
 constexpr uint64_t kHasRecords = 1;
 constexpr uint64_t kWantsTypes = 2;
 constexpr int kSeqShift = 2;
-// Record keys (native.h).
-constexpr uint8_t kRecordType = 1;
-constexpr uint8_t kRecordTimeout = 2;
-constexpr uint8_t kRecordMetadata = 3;
-constexpr size_t kRecordsTrailer = 4;  // the u32 size closing a request's records
 constexpr size_t kFrameHeader = 4;
 constexpr size_t kMaxMethodIds = 1024;  // per connection; later names travel in full
 
@@ -46,45 +43,18 @@ Error Malformed(std::string_view what) {
   return Error(ErrorCode::kProtocol, "native: malformed frame: " + std::string(what));
 }
 
-void AppendRecord(uint8_t key, std::string_view bytes, std::string* out) {
-  out->push_back(static_cast<char>(key));
-  AppendVarint(bytes.size(), out);
-  out->append(bytes);
-}
-
-// RecordReader walks extension records; a record whose key it does not know is skipped.
-struct Record {
-  uint8_t key;
-  std::string_view bytes;
-};
-class RecordReader {
- public:
-  RecordReader(std::string_view in, const Limits& limits) : reader_(in, limits) {}
-  // Next: true with *r set, false at the end; *err is set when the records are malformed.
-  bool Next(Record* r, Error* err) {
-    if (reader_.Remaining() == 0) return false;
-    std::string_view key;
-    uint64_t n = 0;
-    if (!reader_.ReadBytes(1, &key) || !reader_.ReadVarint(&n) ||
-        !reader_.ReadBytes(n, &r->bytes)) {
-      *err = Malformed("truncated extension record");
-      return false;
-    }
-    r->key = static_cast<uint8_t>(key[0]);
-    return true;
-  }
-
- private:
-  NativeReader reader_;
-};
-
-// TypeMismatch is the error of a call whose two sides disagree on a type.
-Error TypeMismatch(std::string_view method, std::string_view first, const std::string& theirs,
-                   std::string_view second, const std::string& ours) {
-  std::string m("native: ");
-  m.append(method).append(": ").append(first).append(" ").append(theirs).append(", ");
-  m.append(second).append(" ").append(ours);
-  return Error(ErrorCode::kCodec, std::move(m));
+// SameName is a == b, without a call for the 8 to 16 bytes most "Service.Method" names have:
+// the server compares each request's method name with the one before.
+inline bool SameName(const std::string& a, const std::string& b) {
+  size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8 || n > 16) return std::memcmp(a.data(), b.data(), n) == 0;
+  uint64_t a0, a1, b0, b1;  // the first and the last 8 bytes, which overlap below 16
+  std::memcpy(&a0, a.data(), 8);
+  std::memcpy(&a1, a.data() + n - 8, 8);
+  std::memcpy(&b0, b.data(), 8);
+  std::memcpy(&b1, b.data() + n - 8, 8);
+  return ((a0 ^ b0) | (a1 ^ b1)) == 0;
 }
 
 // FrameReader finds the next frame in `in`, after the preamble when it is still expected.
@@ -181,8 +151,14 @@ struct LargeHeader {
   size_t whole = 0;      // the frame's payload size; 0: nothing parsed
   size_t body_at = 0;    // where the body starts in the payload
   bool interns = false;  // a request that introduces a method id, committed once it is read
-  std::string name;      // that method's name
+  bool records = false;  // a request whose extension records follow its body
+  size_t method_id = 0;  // the request's method id, once known; 0: its name came in full
+  std::string name;      // the method's name, if interned now or sent in full with records
 };
+
+// kMaxLargeRecords bounds the records a large request may carry after its tail (a type, a
+// deadline, metadata): a request with more is read through the buffer.
+constexpr size_t kMaxLargeRecords = 64 << 10;
 
 class NativeServerCodec final : public ServerCodec, public LargeMessages, public NativeServer {
  public:
@@ -201,8 +177,8 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     large_.whole = 0;  // a large header looked at before is this message's, and now stale
     size_t body_at = 0;
     size_t body_end = 0;
-    if (Error err = ParseHeader(payload, header, true, &body_at, &body_end)) return {0, err};
-    body_ = payload.substr(body_at, body_end - body_at);
+    if (Error err = ParseHeader(payload, header, &body_at, &body_end)) return {0, err};
+    body_ = std::string_view(payload.data() + body_at, body_end - body_at);  // both checked
     return r;
   }
 
@@ -210,12 +186,11 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     std::string_view part;
     size_t whole = frames_.Partial(in, &part);
     large_ = {};
-    // A request with records ends with them: its body is not the frame's last value.
-    if (whole == 0 || ParseHeader(part, header, false, &large_.body_at, nullptr, &large_.interns)) {
-      return 0;
-    }
+    if (whole == 0 || ParseHeader(part, header, &large_.body_at, nullptr, &large_)) return 0;
     large_.whole = whole;
-    if (large_.interns) large_.name = header->service_method;
+    if (large_.interns || (large_.records && large_.method_id == 0)) {
+      large_.name = header->service_method;
+    }
     return in.size() - part.size() + whole;
   }
 
@@ -229,23 +204,43 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     }
     *tail = {};
     NativeReader reader(part.substr(large_.body_at), large_.whole - large_.body_at, tail, limits_);
+    // Records follow the body: the tail ends before the frame, by their size and trailer.
+    if (large_.records) reader.AllowAfter(kRecordsTrailer, kMaxLargeRecords);
     if (reader.ReadValue(body) || tail->object == nullptr) return {};
-    if (large_.interns) methods_.push_back({std::move(large_.name), {}, nullptr});
-    large_ = {};
+    if (large_.interns) {
+      large_.method_id = AddMethod(std::move(large_.name));
+    }
+    large_end_ = std::exchange(large_, {});
     frames_.Skip();
     return {in.size(), {}};
   }
 
+  Error LargeRequestEnd(const Tail& tail, Value body, Error* call_err) override {
+    LargeHeader end = std::exchange(large_end_, {});
+    if (!end.records) return {};
+    // As SplitCallRecords on the whole payload, from the trailer at the end of tail.after.
+    std::string_view after = tail.after;
+    if (after.size() < kRecordsTrailer) return Malformed("truncated records");
+    uint32_t n = 0;
+    std::memcpy(&n, after.data() + after.size() - kRecordsTrailer, 4);
+    if (n > end.whole - end.body_at - kRecordsTrailer) return Malformed("bad records size");
+    // Records that reach back into the body's last value: the usual path would fail the call
+    // on its bytes. Only a broken client sends them; its stream is taken as broken.
+    if (n > after.size() - kRecordsTrailer) return Malformed("records overlap the body");
+    MethodTypes* method = end.method_id != 0 ? &methods_[end.method_id - 1] : nullptr;
+    std::string_view records = after.substr(after.size() - kRecordsTrailer - n, n);
+    if (Error err = ApplyRecords(records, method, end.name)) return err;
+    if (check_ != nullptr && check_->matched != body.type) *call_err = CheckArgs(body.type);
+    return {};
+  }
+
   Error ReadRequestBody(Value body) override {
     if (body.object == nullptr) return {};
-    if (check_ != nullptr && check_->matched != body.type) [[unlikely]] {
-      if (Error err = CheckArgs(body.type)) return err;
-    }
-    if (check_ != nullptr) [[likely]] {  // types agreed: an error is the bytes' own fault
-      NativeReader reader(body_, limits_);
-      return reader.ReadValue(body);
-    }
-    return DecodeUntyped(body);
+    // One compare once the types agreed; an error is then the bytes' own fault.
+    if (body.type != expect_) [[unlikely]]
+      return ReadChecked(body);
+    NativeReader reader(body_, limits_);
+    return reader.ReadValue(body);
   }
 
   // The client's half of the capability has no use on a server.
@@ -263,16 +258,11 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     FrameWriter frame(out, false, borrowed);
     // seq' of a client that sent its hello says whether the answer takes records; an older
     // client's seq is a plain number and its answers are always type 2.
-    if (extended_.load(std::memory_order_acquire) && (header.seq & kHasRecords)) {
+    if ((header.seq & kHasRecords) && extended_.load(std::memory_order_acquire)) {
       out->push_back(static_cast<char>(kResponseX));
       AppendVarint(header.seq, out);
-      if ((header.seq & kWantsTypes) && header.error.empty() && body.object != nullptr) {
-        const std::string& reply_type = NativeFingerprint(body.type);
-        AppendVarint(1 + VarintSize(reply_type.size()) + reply_type.size(), out);
-        AppendRecord(kRecordType, reply_type, out);
-      } else {
-        AppendVarint(0, out);
-      }
+      bool typed = (header.seq & kWantsTypes) && header.error.empty() && body.object != nullptr;
+      AppendReplyRecords(typed ? std::string_view(NativeFingerprint(body.type)) : "", out);
     } else {
       out->push_back(static_cast<char>(kResponse));
       AppendVarint(header.seq, out);
@@ -297,17 +287,6 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     const TypeInfo* matched = nullptr;  // our type that equals it, once compared
   };
 
-  static size_t VarintSize(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-      v >>= 7;
-      ++n;
-    }
-    return n;
-  }
-
-  // DecodeError names the type a body did not decode as: a client of another type that sent
-  // no fingerprint (an older one) gets that said, not only where the bytes ran out.
   // CheckArgs compares our argument type with the one the client described, once per type.
   [[gnu::noinline]] Error CheckArgs(const TypeInfo* t) {
     const std::string& ours = NativeFingerprint(t);
@@ -319,12 +298,16 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
     return {};
   }
 
-  // DecodeUntyped decodes the body of a client that described no type (an older one).
-  [[gnu::noinline]] Error DecodeUntyped(Value body) {
+  // ReadChecked reads a body whose type has not been found equal to the client's: compared
+  // now if the client described it, else (an older client) an error names the type it did
+  // not decode as.
+  [[gnu::noinline]] Error ReadChecked(Value body) {
+    if (check_ != nullptr && check_->matched != body.type) {
+      if (Error err = CheckArgs(body.type)) return err;
+    }
     NativeReader reader(body_, limits_);
     Error err = reader.ReadValue(body);
-    if (err && check_ == nullptr) [[unlikely]]
-      AddTypeHint(&err, body.type);
+    if (err && check_ == nullptr) AddTypeHint(&err, body.type);
     return err;
   }
 
@@ -335,17 +318,19 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
                                   ": the client sent another type?)");
   }
 
-  // ParseHeader reads a request's header from the start of its payload; `commit` makes a
-  // newly interned method name count (a peek must not). Without body_end (a peek at a part),
-  // a request with records is refused: they are at its end.
+  // ParseHeader reads a request's header from the start of its payload, and its records from
+  // the end. With `large` (a peek at a part, body_end null), a newly interned method name does
+  // not count yet and the records are left for LargeRequestEnd: *large says what was found.
   // Inlined: it is most of a call's header cost, and its Error is then built only on failure.
-  [[gnu::always_inline]] Error ParseHeader(std::string_view payload, Request* header, bool commit,
+  [[gnu::always_inline]] Error ParseHeader(std::string_view payload, Request* header,
                                            size_t* body_at, size_t* body_end,
-                                           bool* interns = nullptr) {
+                                           LargeHeader* large = nullptr) {
+    const bool commit = large == nullptr;
     NativeReader reader(payload, limits_);
     std::string_view kind;
     uint64_t tag = 0;
     check_ = nullptr;
+    expect_ = nullptr;
     if (extras_) [[unlikely]] {
       extras_ = false;
       last_.control = NativeRequest::Control::kNone;
@@ -381,12 +366,11 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
       }
       header->service_method.assign(name);
       if (id != 0) {
-        if (id != methods_.size() + 1 || id > kMaxMethodIds) return Malformed("bad method id");
+        if (id != method_count_ + 1 || id > kMaxMethodIds) return Malformed("bad method id");
         if (commit) {
-          methods_.push_back({std::string(name), {}, nullptr});
-          method = &methods_.back();
+          method = &methods_[AddMethod(std::string(name)) - 1];
         }
-        if (interns) *interns = true;
+        if (large != nullptr) large->interns = true;
       } else if (header->seq == kHelloSeq && name == kNativeHello && !v1_) {
         if (commit) {
           extended_.store(true, std::memory_order_release);
@@ -398,85 +382,73 @@ class NativeServerCodec final : public ServerCodec, public LargeMessages, public
         return {};
       }
     } else {
-      if (id == 0 || id > methods_.size()) return Malformed("unknown method id");
+      // A count of our own: methods_.size() would divide by the entry's size every request.
+      if (id - 1 >= method_count_) return Malformed("unknown method id");
       method = &methods_[id - 1];
+      if (large != nullptr) large->method_id = id;
       // Most requests repeat the method of the one before: comparing costs less than copying.
-      if (header->service_method != method->name) header->service_method = method->name;
+      if (!SameName(header->service_method, method->name)) header->service_method = method->name;
     }
     *body_at = reader.Position();
-    if (method != nullptr && !method->client_type.empty()) check_ = method;
+    if (method != nullptr) {
+      check_ = method->client_type.empty() ? nullptr : method;
+      expect_ = method->matched;
+    }
     if (!(header->seq & kHasRecords) || !extended_.load(std::memory_order_relaxed)) [[likely]] {
       if (body_end != nullptr) *body_end = payload.size();
       return {};
     }
-    if (body_end == nullptr) return Malformed("records at the end");
+    if (large != nullptr) {
+      large->records = true;
+      return {};
+    }
     return ParseRecords(payload, header, method, body_at, body_end);
   }
 
+  // ParseRecords reads the records at the end of a request: the type the client describes
+  // becomes its method's (or, for a name sent in full, this request's), the rest last_'s.
   [[gnu::noinline]] Error ParseRecords(std::string_view payload, Request* header,
                                        MethodTypes* method, size_t* body_at, size_t* body_end) {
-    uint32_t n = 0;
-    if (payload.size() - *body_at < kRecordsTrailer) return Malformed("truncated records");
-    std::memcpy(&n, payload.data() + payload.size() - kRecordsTrailer, 4);
-    if (n > payload.size() - *body_at - kRecordsTrailer) return Malformed("bad records size");
-    *body_end = payload.size() - kRecordsTrailer - n;
-    RecordReader records(payload.substr(*body_end, n), limits_);
-    Record r;
-    Error err;
-    while (records.Next(&r, &err)) {
-      switch (r.key) {
-        case kRecordType:
-          if (method == nullptr) {  // a name sent in full: this request's alone
-            scratch_ = {header->service_method, std::string(r.bytes), nullptr};
-            method = &scratch_;
-          } else if (method->client_type != r.bytes) {
-            method->client_type.assign(r.bytes);
-            method->matched = nullptr;
-          }
-          check_ = method;
-          break;
-        case kRecordTimeout: {
-          NativeReader v(r.bytes, limits_);
-          uint64_t ns = 0;
-          if (!v.ReadVarint(&ns)) return Malformed("bad timeout record");
-          extras_ = true;
-          last_.timeout = std::chrono::nanoseconds(
-              static_cast<int64_t>(std::min<uint64_t>(ns, std::numeric_limits<int64_t>::max())));
-          break;
-        }
-        case kRecordMetadata: {
-          NativeReader v(r.bytes, limits_);
-          uint64_t count = 0;
-          if (!v.ReadVarint(&count) || count > v.Remaining() / 2) {
-            return Malformed("bad metadata record");
-          }
-          extras_ = true;
-          last_.metadata.reserve(count);
-          for (uint64_t i = 0; i < count; ++i) {
-            uint64_t kn = 0, vn = 0;
-            std::string_view key, value;
-            if (!v.ReadVarint(&kn) || !v.ReadBytes(kn, &key) || !v.ReadVarint(&vn) ||
-                !v.ReadBytes(vn, &value)) {
-              return Malformed("bad metadata record");
-            }
-            last_.metadata.emplace_back(key, value);
-          }
-          break;
-        }
-        default:
-          break;  // a later version's record
+    std::string_view bytes;
+    if (Error err = SplitCallRecords(payload, *body_at, body_end, &bytes)) return err;
+    return ApplyRecords(bytes, method, header->service_method);
+  }
+
+  // AddMethod interns a method name under the next id, which it returns.
+  size_t AddMethod(std::string name) {
+    methods_.push_back({std::move(name), {}, nullptr});
+    return ++method_count_;
+  }
+
+  // ApplyRecords takes in a request's records; `name` is its method's, for a name sent in full.
+  Error ApplyRecords(std::string_view bytes, MethodTypes* method, const std::string& name) {
+    CallRecords call;
+    extras_ = true;
+    if (Error err = ReadCallRecords(bytes, limits_, &call, &last_)) return err;
+    if (call.has_type) {
+      if (method == nullptr) {
+        scratch_ = {name, std::string(call.type), nullptr};
+        method = &scratch_;
+      } else if (method->client_type != call.type) {
+        method->client_type.assign(call.type);
+        method->matched = nullptr;
       }
+      check_ = method;
+      expect_ = method->matched;
     }
-    return err;
+    return {};
   }
 
   Limits limits_;
   FrameReader frames_;
   std::vector<MethodTypes> methods_;  // method id - 1 → its name and the client's type
+  size_t method_count_ = 0;           // methods_.size()
   MethodTypes scratch_;               // of a request whose name came in full
   MethodTypes* check_ = nullptr;      // the request's method, if its client described a type
+  const TypeInfo* expect_ = nullptr;  // check_'s type once found equal to ours: no check then
   std::string_view body_;             // of the request just parsed, inside the caller's buffer
   LargeHeader large_;                 // LargeRequestHeader's parse, for LargeRequestBody
+  LargeHeader large_end_;             // LargeRequestBody's message, for LargeRequestEnd
   // The client sent its hello. Set by the reader before any request that relies on it is
   // dispatched; read by WriteResponse, which may run on another thread.
   std::atomic<bool> extended_{false};
@@ -501,6 +473,7 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
   // The server's half of the capability has no use on a client.
   size_t LargeRequestHeader(std::string_view, Request*) override { return 0; }
   ReadResult LargeRequestBody(std::string_view, Value, Tail*) override { return {}; }
+  Error LargeRequestEnd(const Tail&, Value, Error*) override { return Malformed("not a server"); }
   Error WriteResponse(const Response&, ConstValue, std::string*, Borrowed*) override {
     return Malformed("not a server");
   }
@@ -557,7 +530,10 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
       out->append(header.service_method);
     }
     if (body.object != nullptr) AppendNativeValue(body, out);
-    if (records) AppendRecords(body, extras, types, out);
+    if (records) {
+      AppendCallRecords(types ? std::string_view(NativeFingerprint(body.type)) : "", extras.timeout,
+                        extras.metadata, out);
+    }
     if (Error err = frame.Finish(limits_)) {
       // the server never saw it: send the name again next time
       if (interned_now) ids_.erase(header.service_method);
@@ -680,30 +656,6 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
     const TypeInfo* reply_type = nullptr;
   };
 
-  void AppendRecords(ConstValue body, const NativeCallExtras& extras, bool types,
-                     std::string* out) {
-    size_t start = out->size();
-    if (types) AppendRecord(kRecordType, NativeFingerprint(body.type), out);
-    if (extras.timeout.count() > 0) {
-      std::string v;
-      AppendVarint(static_cast<uint64_t>(extras.timeout.count()), &v);
-      AppendRecord(kRecordTimeout, v, out);
-    }
-    if (extras.metadata != nullptr && !extras.metadata->empty()) {
-      std::string v;
-      AppendVarint(extras.metadata->size(), &v);
-      for (const auto& [key, value] : *extras.metadata) {
-        AppendVarint(key.size(), &v);
-        v.append(key);
-        AppendVarint(value.size(), &v);
-        v.append(value);
-      }
-      AppendRecord(kRecordMetadata, v, out);
-    }
-    uint32_t n = static_cast<uint32_t>(out->size() - start);
-    out->append(reinterpret_cast<const char*>(&n), kRecordsTrailer);
-  }
-
   // ParseHeader reads a response's header; `commit` takes its typed call from the table (a
   // peek at a part must not).
   Error ParseHeader(std::string_view payload, Response* header, size_t* body_at,
@@ -724,13 +676,7 @@ class NativeClientCodec final : public ClientCodec, public LargeMessages, public
       if (!reader.ReadVarint(&n) || !reader.ReadBytes(n, &bytes)) {
         return Malformed("truncated response records");
       }
-      RecordReader records(bytes, limits_);
-      Record r;
-      Error err;
-      while (records.Next(&r, &err)) {
-        if (r.key == kRecordType) reply_type_ = r.bytes;
-      }
-      if (err) return err;
+      if (Error err = ReadReplyRecords(bytes, limits_, &reply_type_)) return err;
     }
     if (v1_) {
       // an older client reads type 3 as it did: not a response

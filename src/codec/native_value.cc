@@ -183,9 +183,12 @@ Error NativeReader::Fail(std::string_view what) const {
 Error NativeReader::ReadValue(Value v) { return Read(v.type, v.object, 0); }
 
 bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
-  // n is bounded: it must end exactly at the end of the whole message, whose size the
-  // frame reader checked against the limit; and Tail grows the value only as bytes arrive.
-  if (tail_ == nullptr || tail_->object != nullptr || n != whole_ - pos_) return false;
+  // n is bounded: it must end at the end of the whole message (or within AllowAfter's bytes
+  // of it), whose size the frame reader checked against the limit; and Tail grows the value
+  // only as bytes arrive.
+  if (tail_ == nullptr || tail_->object != nullptr || n > whole_ - pos_) return false;
+  size_t after = whole_ - pos_ - n;
+  if (after < after_min_ || after > after_max_) return false;
   if (staged_ != nullptr) {  // the value arrived whole elsewhere: take it
     bool fits = t->kind == Kind::kBytes ? static_cast<Bytes*>(staged_)->size() == n
                                         : static_cast<std::string*>(staged_)->size() == n;
@@ -202,6 +205,8 @@ bool NativeReader::ReadTail(const TypeInfo* t, void* p, uint64_t n) {
     return true;
   }
   tail_->Begin(t, p, n, in_.substr(pos_));
+  tail_->after.assign(after, '\0');
+  tail_->after_filled = 0;
   pos_ = in_.size();
   return true;
 }

@@ -23,6 +23,13 @@ class NativeReader {
   NativeReader(std::string_view in, size_t whole, Tail* tail, const Limits& limits)
       : in_(in), limits_(limits), whole_(whole), tail_(tail) {}
 
+  // In part mode, AllowAfter lets the tail end between min and max bytes before `whole` (a
+  // native request's records follow its body), and *tail's `after` is sized for them.
+  void AllowAfter(size_t min, size_t max) {
+    after_min_ = min;
+    after_max_ = max;
+  }
+
   Error ReadValue(Value v);
   // PlanTail walks the encoding of a `t` without storing anything, in part mode, and says
   // whether it ends in a string or byte slice cut off by the end of `in`.
@@ -48,6 +55,8 @@ class NativeReader {
   size_t whole_ = 0;
   Tail* tail_ = nullptr;
   void* staged_ = nullptr;
+  size_t after_min_ = 0;
+  size_t after_max_ = 0;
 };
 
 void AppendVarintSlow(uint64_t v, std::string* out);

@@ -12,6 +12,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "codec/native.h"
 #include "netrpc/codec.h"
 #include "netrpc/netrpc.h"
 #include "netrpc/tls.h"
@@ -41,7 +42,7 @@ constexpr std::chrono::seconds kWorkerIdleKeep{10};
 
 // BorrowedCodec lends a caller's codec to one ServerConn (ServeRequest) without owning or
 // closing it.
-class BorrowedCodec final : public netrpc::ServerCodec {
+class BorrowedCodec : public netrpc::ServerCodec {
  public:
   explicit BorrowedCodec(netrpc::ServerCodec& codec)
       : ServerCodec(codec.Connection()), codec_(codec) {}
@@ -57,6 +58,26 @@ class BorrowedCodec final : public netrpc::ServerCodec {
  private:
   netrpc::ServerCodec& codec_;
 };
+
+// BorrowedNativeCodec is a BorrowedCodec that keeps the native side of a native codec in
+// view, so that ServeRequest answers a native client's hello and cancel as Serve does.
+class BorrowedNativeCodec final : public BorrowedCodec, public codec::NativeServer {
+ public:
+  BorrowedNativeCodec(netrpc::ServerCodec& codec, codec::NativeServer& native)
+      : BorrowedCodec(codec), native_(native) {}
+  const codec::NativeRequest& Last() const override { return native_.Last(); }
+  uint64_t CallSeq(uint64_t wire_seq) const override { return native_.CallSeq(wire_seq); }
+
+ private:
+  codec::NativeServer& native_;
+};
+
+std::unique_ptr<netrpc::ServerCodec> Borrow(netrpc::ServerCodec& codec) {
+  if (codec::NativeServer* native = codec::AsNativeServer(&codec)) {
+    return std::make_unique<BorrowedNativeCodec>(codec, *native);
+  }
+  return std::make_unique<BorrowedCodec>(codec);
+}
 
 }  // namespace
 
@@ -195,8 +216,7 @@ class Server::Impl {
     auto ended = served->get_future();
     auto stream = std::make_shared<transport::Stream>(std::move(connection));
     auto conn = std::make_shared<server::ServerConn>(
-        ctx_, stream, std::make_unique<BorrowedCodec>(codec),
-        [served](server::ServerConn*) { served->set_value(); });
+        ctx_, stream, Borrow(codec), [served](server::ServerConn*) { served->set_value(); });
     asio::co_spawn(stream->GetStrand(), conn->RunOne(), asio::detached);
     ended.wait();
     return conn->OneError();

@@ -35,10 +35,12 @@ ServerConn::ServerConn(const ServerContext& ctx, std::shared_ptr<transport::Stre
       codec_(std::move(codec)),
       large_(codec_ ? codec_->Large() : nullptr),
       native_(codec_ ? codec::AsNativeServer(codec_.get()) : nullptr),
-      native_last_(native_ ? &native_->Last() : nullptr),
+      native_last_(native_ ? &native_->Last() : &kNoExtras),
       handler_timeout_(ctx.handler_timeout) {}
 
 ServerConn::~ServerConn() = default;
+
+const codec::NativeRequest ServerConn::kNoExtras;
 
 void ServerConn::Closed() {
   // Here, not in the destructor: the server may be gone once on_closed_ has run, and the
@@ -100,8 +102,11 @@ asio::awaitable<void> ServerConn::RunOne() {
       break;
     }
     if (r.consumed > 0) {
+      // A native client's hello or cancel is answered on the way, not the one request.
+      bool control = native_last_->control != codec::NativeRequest::Control::kNone;
       Serve(header_);
       buffer.Consume(r.consumed);
+      if (control) continue;
       break;
     }
     if ((one_error_ = transport::CheckBuffered(buffer, ctx_.limits.max_message_bytes))) break;
@@ -130,7 +135,7 @@ asio::awaitable<Error> ServerConn::ChooseCodec() {
     if (codec_) {
       large_ = codec_->Large();
       native_ = codec::AsNativeServer(codec_.get());
-      native_last_ = native_ ? &native_->Last() : nullptr;
+      native_last_ = native_ ? &native_->Last() : &kNoExtras;
       SetProtocol(protocol);
       co_return Error{};
     }
@@ -236,10 +241,20 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
   return Large::kYes;
 }
 
-void ServerConn::FinishLarge() {
+Error ServerConn::FinishLarge() {
   LargeRequest& large = large_request_;
-  Start(large.method, std::move(large.slot), large.header);
+  // What followed the tail (a native request's records) may refuse the call or the stream.
+  Error call_err;
+  Error err = large_->LargeRequestEnd(large.tail, {large.method->stub.args_type, large.slot->args},
+                                      &call_err);
   large.tail = {};
+  if (err || call_err) {
+    large.slot.reset();
+    if (call_err) WriteReply(large.header.seq, large.header.service_method, call_err, {});
+    return err;
+  }
+  Start(large.method, std::move(large.slot), large.header);
+  return {};
 }
 
 asio::awaitable<void> ServerConn::WaitForRoom() {
@@ -361,17 +376,12 @@ struct ServerConn::Watchdog {
   explicit Watchdog(const transport::Strand& strand) : timer(strand) {}
 };
 
-void ServerConn::Serve(Request& header) {
-  if (native_last_ != nullptr && native_last_->control != codec::NativeRequest::Control::kNone)
-      [[unlikely]] {
-    if (native_last_->control == codec::NativeRequest::Control::kCancel) {
-      CancelCall(native_last_->cancel_seq);
-    } else {  // a hello: answered so that the client learns we speak the extensions
-      WriteReply(header.seq, header.service_method, {}, {});
-    }
-    return;
+void ServerConn::ServeControl(Request& header) {
+  if (native_last_->control == codec::NativeRequest::Control::kCancel) {
+    CancelCall(native_last_->cancel_seq);
+  } else {  // a hello: answered so that the client learns we speak the extensions
+    WriteReply(header.seq, header.service_method, {}, {});
   }
-  Dispatch(header);
 }
 
 void ServerConn::CancelCall(uint64_t seq) {
@@ -417,11 +427,10 @@ Error ServerConn::AdmitCall(const std::string& service_method) {
     large_verdict_.reset();
     return verdict;
   }
-  return Admit(ctx_.auth,
-               {.phase = AuthPhase::kCall,
-                .peer = stream_->GetConnection()->GetPeer(),
-                .service_method = service_method,
-                .metadata = native_last_ != nullptr ? native_last_->metadata : kNoMetadata});
+  return Admit(ctx_.auth, {.phase = AuthPhase::kCall,
+                           .peer = stream_->GetConnection()->GetPeer(),
+                           .service_method = service_method,
+                           .metadata = native_last_->metadata});
 }
 
 void ServerConn::Dispatch(Request& header) {
@@ -445,33 +454,47 @@ void ServerConn::Dispatch(Request& header) {
     if (keep_open_) one_error_ = body_err;
     return;
   }
-  Start(method, std::move(slot), header,
-        native_last_ != nullptr ? native_last_->timeout : std::chrono::nanoseconds{0});
+  Start(method, std::move(slot), header);
 }
 
 void ServerConn::Start(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                       const Request& header, std::chrono::nanoseconds caller_timeout) {
+                       const Request& header) {
   slot->seq = header.seq;
   slot->service_method = header.service_method;
   slot->started_ns = std::chrono::steady_clock::now().time_since_epoch().count();
   method->stats.calls.fetch_add(1, std::memory_order_relaxed);
   method->stats.in_flight.fetch_add(1, std::memory_order_relaxed);
   in_flight_.fetch_add(1);
-  Execute(method, std::move(slot), caller_timeout);
+  Execute(method, std::move(slot));
 }
 
-void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                         std::chrono::nanoseconds caller_timeout) {
-  std::chrono::nanoseconds limit = handler_timeout_;
-  bool callers = caller_timeout.count() > 0 && (limit.count() == 0 || caller_timeout < limit);
-  if (callers) limit = caller_timeout;
+// CallLimit is how long a call may run: the native caller's remaining time or the server's
+// handler timeout (or GeeRPC's), the sooner; `callers` if it is the caller's.
+struct ServerConn::CallLimit {
+  std::chrono::nanoseconds caller_timeout;
+  std::chrono::nanoseconds limit;
+  bool callers;
+};
+
+ServerConn::CallLimit ServerConn::LimitOfCall() const {
+  CallLimit l{native_last_->timeout, handler_timeout_, false};
+  l.callers = l.caller_timeout.count() > 0 && (l.limit.count() == 0 || l.caller_timeout < l.limit);
+  if (l.callers) l.limit = l.caller_timeout;
+  return l;
+}
+
+void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot) {
   // A method without a Context pays this one branch for the feature; the rest is apart.
   if (method->stub.takes_context) [[unlikely]] {
-    ExecuteWithContext(method, std::move(slot), caller_timeout, limit, callers);
+    ExecuteWithContext(method, std::move(slot), LimitOfCall());
     return;
   }
   std::shared_ptr<Watchdog> watchdog;
-  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, nullptr);
+  // The read loop runs this right after the request was read: Last() is the request's, and
+  // its deadline is never negative.
+  if ((handler_timeout_.count() | native_last_->timeout.count()) != 0) [[unlikely]] {
+    watchdog = ArmWatchdog(*slot, LimitOfCall(), nullptr);
+  }
   if (method->stub.invoke_async) {
     asio::co_spawn(
         stream_->GetStrand(),
@@ -495,20 +518,21 @@ void ServerConn::Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
       });
 }
 
-std::shared_ptr<ServerConn::Watchdog> ServerConn::ArmWatchdog(
-    const detail::CallSlot& slot, std::chrono::nanoseconds caller_timeout,
-    std::chrono::nanoseconds limit, bool callers, std::shared_ptr<Context> context) {
+std::shared_ptr<ServerConn::Watchdog> ServerConn::ArmWatchdog(const detail::CallSlot& slot,
+                                                              const CallLimit& limit,
+                                                              std::shared_ptr<Context> context) {
   auto watchdog = std::make_shared<Watchdog>(stream_->GetStrand());
   watchdog->context = std::move(context);
-  if (caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
+  if (limit.caller_timeout.count() > 0) {  // a native caller with a deadline may also cancel
     watchdog->call_seq = native_->CallSeq(slot.seq);
     watchdog->watched = true;
     std::lock_guard lock(watched_mu_);
     watched_[watchdog->call_seq] = watchdog;
   }
-  watchdog->timer.expires_after(limit);
+  watchdog->timer.expires_after(limit.limit);
   watchdog->timer.async_wait([self = shared_from_this(), watchdog, seq = slot.seq,
-                              sm = slot.service_method, callers](boost::system::error_code ec) {
+                              sm = slot.service_method,
+                              callers = limit.callers](boost::system::error_code ec) {
     if (ec || watchdog->answered.exchange(true)) return;
     // The caller's own deadline is answered with the text its client gives it.
     Error timeout_err(callers ? ErrTimeout.message()
@@ -523,12 +547,12 @@ std::shared_ptr<ServerConn::Watchdog> ServerConn::ArmWatchdog(
 }
 
 void ServerConn::ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                                    std::chrono::nanoseconds caller_timeout,
-                                    std::chrono::nanoseconds limit, bool callers) {
-  auto context = NewContext(native_ != nullptr ? native_->CallSeq(slot->seq) : slot->seq, limit);
+                                    const CallLimit& limit) {
+  auto context =
+      NewContext(native_ != nullptr ? native_->CallSeq(slot->seq) : slot->seq, limit.limit);
   slot->context = context.get();  // contexts_ owns it until Finish
   std::shared_ptr<Watchdog> watchdog;
-  if (limit.count() != 0) watchdog = ArmWatchdog(*slot, caller_timeout, limit, callers, context);
+  if (limit.limit.count() != 0) watchdog = ArmWatchdog(*slot, limit, context);
   if (method->stub.invoke_async) {
     // The context's cancel reaches the coroutine as Asio's terminal cancellation, so that the
     // operation it awaits ends with operation_aborted. The signal is emitted on the strand,
@@ -610,9 +634,7 @@ std::shared_ptr<Context> ServerConn::NewContext(uint64_t call_seq, std::chrono::
   }
   // native_last_ is the request just read, on both paths to here (a large request has no
   // extras: it is read that way only when it has none).
-  auto context = detail::ContextAccess::Make(
-      std::move(peer), native_last_ != nullptr ? native_last_->metadata : codec::Metadata{},
-      deadline);
+  auto context = detail::ContextAccess::Make(std::move(peer), native_last_->metadata, deadline);
   {
     std::lock_guard lock(contexts_mu_);
     contexts_.emplace(context.get(), InFlight{call_seq, context});

@@ -85,9 +85,16 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
     codec::Tail tail;
   };
   Large BeginLarge(transport::ReadBuffer& buffer, codec::Tail** tail) override;
-  void FinishLarge() override;
+  Error FinishLarge() override;
   // Serve takes one message of the connection: a native hello or cancel, or else a request.
-  void Serve(Request& header);
+  void Serve(Request& header) {
+    if (native_last_->control != codec::NativeRequest::Control::kNone) [[unlikely]] {
+      ServeControl(header);
+      return;
+    }
+    Dispatch(header);
+  }
+  void ServeControl(Request& header);
   // CancelCall drops the result of a native caller's call it canceled, if it has a deadline,
   // and cancels its Context, if its method takes one.
   void CancelCall(uint64_t seq);
@@ -100,23 +107,21 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // UseGeeHandleTimeout applies a GeeRPC Option's HandleTimeout (nanoseconds) to this
   // connection when it is shorter than the server's handler_timeout.
   void UseGeeHandleTimeout(int64_t handle_timeout_ns);
-  // caller_timeout: the native caller's remaining time, 0 if it sent none.
-  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header,
-             std::chrono::nanoseconds caller_timeout = std::chrono::nanoseconds{0});
+  // Start and Execute run in the read loop, right after the request was read: a native
+  // caller's deadline is native_last_'s.
+  void Start(Method* method, std::unique_ptr<detail::CallSlot> slot, const Request& header);
   struct Watchdog;
-  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot,
-               std::chrono::nanoseconds caller_timeout);
-  // ArmWatchdog answers the call when limit passes (callers: it is the caller's deadline) and
-  // then cancels context, if given; a caller's deadline makes the call cancelable.
-  std::shared_ptr<Watchdog> ArmWatchdog(const detail::CallSlot& slot,
-                                        std::chrono::nanoseconds caller_timeout,
-                                        std::chrono::nanoseconds limit, bool callers,
+  struct CallLimit;
+  CallLimit LimitOfCall() const;
+  void Execute(Method* method, std::unique_ptr<detail::CallSlot> slot);
+  // ArmWatchdog answers the call when the limit passes and then cancels context, if given; a
+  // caller's deadline makes the call cancelable.
+  std::shared_ptr<Watchdog> ArmWatchdog(const detail::CallSlot& slot, const CallLimit& limit,
                                         std::shared_ptr<Context> context);
   // ExecuteWithContext is Execute for a method that takes a Context: it makes one, and binds
   // a coroutine handler to its cancellation.
   void ExecuteWithContext(Method* method, std::unique_ptr<detail::CallSlot> slot,
-                          std::chrono::nanoseconds caller_timeout, std::chrono::nanoseconds limit,
-                          bool callers);
+                          const CallLimit& limit);
   void Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, Error err,
               std::shared_ptr<Watchdog> watchdog);
   // NewContext makes the Context of a call to a method that takes one, and keeps it in
@@ -138,12 +143,15 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   std::shared_ptr<transport::Stream> stream_;
   std::function<void(ServerConn*)> on_closed_;
   std::unique_ptr<ServerCodec> codec_;
-  codec::LargeMessages* large_ = nullptr;              // codec_'s, if it has the capability
-  codec::NativeServer* native_ = nullptr;              // codec_'s, if it is the native codec
-  const codec::NativeRequest* native_last_ = nullptr;  // native_->Last()
-  ProtocolStats* protocol_ = nullptr;                  // set once the protocol is known
-  LargeRequest large_request_;                         // between BeginLarge and FinishLarge
-  Request header_;                                     // the request being read; keeps its capacity
+  codec::LargeMessages* large_ = nullptr;  // codec_'s, if it has the capability
+  codec::NativeServer* native_ = nullptr;  // codec_'s, if it is the native codec
+  // native_->Last(), or a request without extras when the codec is not native, so that
+  // Serve reads it without a test.
+  const codec::NativeRequest* native_last_ = &kNoExtras;
+  static const codec::NativeRequest kNoExtras;
+  ProtocolStats* protocol_ = nullptr;  // set once the protocol is known
+  LargeRequest large_request_;         // between BeginLarge and FinishLarge
+  Request header_;                     // the request being read; keeps its capacity
   std::atomic<size_t> in_flight_{0};
   std::atomic<int64_t> last_finished_ns_{0};  // steady_clock ticks of the last Finish
   std::atomic<bool> reading_done_{false};

@@ -35,7 +35,7 @@ asio::awaitable<Error> RunReadLoop(Stream& stream, MessageSink& sink, size_t max
           break;
         case MessageSink::Large::kYes:
           if (Error err = co_await stream.ReadTail(tail)) co_return err;
-          sink.FinishLarge();
+          if (Error err = sink.FinishLarge()) co_return err;
           continue;
       }
     }

@@ -25,13 +25,14 @@ class MessageSink {
   // A large message may have its last value read from the connection straight into its
   // destination. BeginLarge looks at the start of the buffered message: kNotYet (its header
   // has not arrived), kNo (read it through the buffer), or kYes with *tail to fill, the
-  // message's start already taken from the buffer. FinishLarge then completes it.
+  // message's start already taken from the buffer. FinishLarge then completes it; an error
+  // is a broken stream, and ends the loop.
   enum class Large { kNotYet, kNo, kYes };
   virtual Large BeginLarge(ReadBuffer& buffer, codec::Tail** tail) {
     (void)buffer, (void)tail;
     return Large::kNo;
   }
-  virtual void FinishLarge() {}
+  virtual Error FinishLarge() { return {}; }
 };
 
 // CheckBuffered is the size rule every reader of a connection applies: a message may not

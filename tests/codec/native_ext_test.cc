@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -360,6 +361,96 @@ TEST(NativeExtensions, OlderClientGetsVersionOneAnswersAndOldDecodeErrorsNameThe
   ASSERT_FALSE(
       server->WriteResponse({h.service_method, h.seq, ""}, {TypeOf<std::string>(), &s}, &reply));
   EXPECT_EQ(reply, std::string("\x07\x00\x00\x00\x02\x01\x00\x03", 8) + "abc");
+}
+
+// FillTail copies the wire's bytes from `at` into the tail as the transport would.
+void FillTail(netrpc::codec::Tail* tail, std::string_view wire, size_t at) {
+  while (tail->Missing() > 0) {
+    size_t room = 0;
+    char* to = tail->Room(&room);
+    size_t n = std::min<size_t>(room, 100000);
+    std::memcpy(to, wire.data() + at, n);
+    tail->Commit(n);
+    at += n;
+  }
+}
+
+// A large first call, which carries its args type, and a deadline and metadata, after its
+// body: its last byte slice is still read straight into the argument, and the records after
+// it come in once it is full (LargeRequestEnd).
+TEST(NativeExtensions, LargeCallWithRecordsReadsItsTailInPlace) {
+  auto client = NewNativeClientCodec({});
+  auto* native = netrpc::codec::AsNativeClient(client.get());
+  netrpc::Bytes big(500000);
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<uint8_t>(i % 251);
+  netrpc::codec::Metadata md{{"authorization", "Bearer t0ken"}, {"trace", "7"}};
+  NativeCallExtras extras{TypeOf<netrpc::Bytes>(), std::chrono::milliseconds(1500), &md};
+  std::string wire;
+  ASSERT_FALSE(native->WriteCall({"Echo.Echo", 1}, {TypeOf<netrpc::Bytes>(), &big}, extras, &wire));
+  auto server = NewNativeServerCodec({});
+  auto* sn = netrpc::codec::AsNativeServer(server.get());
+  std::string_view in = wire;
+  Request h;
+  ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);  // hello
+  std::string_view part = in.substr(0, 70000);
+  ASSERT_TRUE(server->ReadRequestHeader(part, &h).NeedMore());
+  ASSERT_EQ(server->Large()->LargeRequestHeader(part, &h), in.size());
+  EXPECT_EQ(h.service_method, "Echo.Echo");
+  netrpc::Bytes got;
+  netrpc::codec::Tail tail;
+  auto r = server->Large()->LargeRequestBody(part, {TypeOf<netrpc::Bytes>(), &got}, &tail);
+  ASSERT_EQ(r.consumed, part.size());
+  ASSERT_EQ(got.size(), big.size());
+  ASSERT_EQ(tail.Missing(), in.size() - part.size());
+  FillTail(&tail, in, part.size());
+  netrpc::Error call_err;
+  ASSERT_FALSE(server->Large()->LargeRequestEnd(tail, {TypeOf<netrpc::Bytes>(), &got}, &call_err));
+  EXPECT_FALSE(call_err) << call_err.message();
+  EXPECT_EQ(got, big);
+  EXPECT_EQ(sn->CallSeq(h.seq), 1u);
+  EXPECT_EQ(sn->Last().timeout, std::chrono::milliseconds(1500));
+  EXPECT_EQ(sn->Last().metadata, md);
+
+  // The next request, plain and small, reads as usual, with no extras left over.
+  int64_t x = 9, y = 0;
+  std::string more;
+  NativeCallExtras none{TypeOf<int64_t>()};
+  ASSERT_FALSE(native->WriteCall({"A.B", 2}, {TypeOf<int64_t>(), &x}, none, &more));
+  std::string_view rest = more;
+  ASSERT_GT(ReadRequest(*server, &rest, &h).consumed, 0u);
+  EXPECT_EQ(sn->Last().timeout.count(), 0);
+  EXPECT_TRUE(sn->Last().metadata.empty());
+  ASSERT_FALSE(server->ReadRequestBody({TypeOf<int64_t>(), &y}));
+  EXPECT_EQ(y, 9);
+}
+
+// A large first call whose args type is not the server's is refused by LargeRequestEnd with
+// the usual path's error; only that call fails.
+TEST(NativeExtensions, LargeCallOfAnotherTypeFailsThatCallOnly) {
+  auto client = NewNativeClientCodec({});
+  auto* native = netrpc::codec::AsNativeClient(client.get());
+  std::string big(400000, 'x');  // a string where the server takes a byte slice
+  std::string wire;
+  ASSERT_FALSE(native->WriteCall({"Echo.Echo", 1}, {TypeOf<std::string>(), &big},
+                                 NativeCallExtras{TypeOf<std::string>()}, &wire));
+  auto server = NewNativeServerCodec({});
+  std::string_view in = wire;
+  Request h;
+  ASSERT_GT(ReadRequest(*server, &in, &h).consumed, 0u);  // hello
+  std::string_view part = in.substr(0, 5000);
+  ASSERT_EQ(server->Large()->LargeRequestHeader(part, &h), in.size());
+  netrpc::Bytes got;
+  netrpc::codec::Tail tail;
+  ASSERT_EQ(
+      server->Large()->LargeRequestBody(part, {TypeOf<netrpc::Bytes>(), &got}, &tail).consumed,
+      part.size());
+  FillTail(&tail, in, part.size());
+  netrpc::Error call_err;
+  ASSERT_FALSE(server->Large()->LargeRequestEnd(tail, {TypeOf<netrpc::Bytes>(), &got}, &call_err));
+  EXPECT_EQ(call_err.message(), "native: Echo.Echo: client sends " +
+                                    netrpc::codec::NativeFingerprint(TypeOf<std::string>()) +
+                                    ", server expects " +
+                                    netrpc::codec::NativeFingerprint(TypeOf<netrpc::Bytes>()));
 }
 
 }  // namespace

@@ -91,6 +91,34 @@ TEST(Large, ConcurrentLargeAndSmallCallsOnOneConnection) {
   }
 }
 
+// The first calls of a method carry its args type after the body, and a call may carry a
+// deadline and metadata there too: such large calls are served whole, with their values, on a
+// connection that then goes on (that they take the tail path is native_ext_test's
+// LargeCallWithRecordsReadsItsTailInPlace).
+TEST(Large, FirstCallsAndCallsWithDeadlineAndMetadataAreServedWhole) {
+  LargeServer s;
+  auto client = MustDial(s.Address());
+  netrpc::Bytes in = Pattern((1 << 20) + 5, 4), out;
+  ASSERT_FALSE(client->Call("Big.Echo", in, &out));  // the first call: types travel
+  EXPECT_EQ(out, in);
+  netrpc::CallOptions extras{.timeout = 30s, .metadata = {{"authorization", "Bearer t0ken"}}};
+  for (size_t n : {size_t{300000}, (size_t{3} << 20) + 1}) {
+    netrpc::Bytes big = Pattern(n, static_cast<uint8_t>(n)), echoed;
+    ASSERT_FALSE(client->Call("Big.Echo", big, &echoed, extras)) << n;
+    EXPECT_EQ(echoed, big) << n;
+  }
+  Pair p{"first", Pattern(5000, 1), 7, Pattern(700000, 2)}, swapped;
+  ASSERT_FALSE(client->Call("Big.Swap", p, &swapped, extras));  // a first call with extras
+  EXPECT_EQ(swapped.Label, "first!");
+  EXPECT_EQ(swapped.Left, p.Right);
+  EXPECT_EQ(swapped.Right, p.Left);
+  EXPECT_EQ(swapped.N, -7);
+  int64_t product = 0;
+  ASSERT_FALSE(client->Call("Arith.Multiply", Args{6, 7}, &product, extras));
+  EXPECT_EQ(product, 42);
+  EXPECT_EQ(s.server().NumCalls("Big.Echo"), 3u);
+}
+
 TEST(Large, LargeCallsOverEveryProtocolStillWork) {
   LargeServer s;
   netrpc::Bytes in = Pattern(700000, 9);

@@ -16,6 +16,7 @@
 #include <future>
 #include <thread>
 
+#include "codec/native.h"
 #include "test_service.h"
 #include "transport/conn_access.h"
 #include "transport/pipe.h"
@@ -392,6 +393,40 @@ TEST(Seams, ServeRequestServesOneRequestAndKeepsTheRest) {
   EXPECT_EQ(unknown->Wait(), netrpc::ServerError("rpc: can't find method Math.Cube"));
   client_end.Close();
   EXPECT_EQ(server.ServeRequest(codec).code(), netrpc::ErrorCode::kUnexpectedEof);
+}
+
+// A native client opens with a hello (native.h): ServeRequest answers it on the way, so
+// that the client learns the server speaks the extensions, and serves the call after it as
+// the one request.
+TEST(Seams, ServeRequestAnswersANativeHelloWithoutCountingIt) {
+  netrpc::Server server;
+  ASSERT_FALSE(server.RegisterFunc("Math.Square", [](int64_t x, int64_t* y) {
+    *y = x * x;
+    return netrpc::Error{};
+  }));
+  auto [client_end, server_end] = netrpc::Pipe();
+  auto codec = netrpc::codec::NewNativeServerCodec({}, server_end);
+  auto client_codec = netrpc::codec::NewNativeClientCodec({}, client_end);
+  netrpc::codec::NativeClient* native = netrpc::codec::AsNativeClient(client_codec.get());
+  auto client = netrpc::NewClientWithCodec(std::move(client_codec));
+  ASSERT_TRUE(client.ok());
+  int64_t a = 0, b = 0;
+  auto first = (*client)->Go("Math.Square", int64_t{3}, &a);  // the hello goes first
+  auto second = (*client)->Go("Math.Square", int64_t{4}, &b);
+  ASSERT_FALSE(server.ServeRequest(*codec));
+  ASSERT_FALSE(first->Wait());
+  EXPECT_EQ(a, 9);
+  EXPECT_FALSE(second->Done());
+  EXPECT_EQ(server.NumCalls("Math.Square"), 1u);
+  // The hello's answer came back: a cancel is written only to a server that gave it.
+  std::string cancel;
+  EXPECT_TRUE(native->WriteCancel(7, &cancel));
+  ASSERT_FALSE(server.ServeRequest(*codec));
+  ASSERT_FALSE(second->Wait());
+  EXPECT_EQ(b, 16);
+  EXPECT_EQ(server.NumCalls("Math.Square"), 2u);
+  client_end.Close();
+  EXPECT_EQ(server.ServeRequest(*codec).code(), netrpc::ErrorCode::kUnexpectedEof);
 }
 
 }  // namespace

@@ -69,7 +69,10 @@ class LineSink final : public MessageSink {
     begin_large_answers_.push_back(answer);
     return answer;
   }
-  void FinishLarge() override { Log("large:" + large_); }
+  netrpc::Error FinishLarge() override {
+    Log("large:" + large_);
+    return {};
+  }
 
   void FailOn(std::string prefix) { fail_on_ = std::move(prefix); }
   std::vector<std::string> Events() {

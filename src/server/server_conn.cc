@@ -221,11 +221,6 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
   if (size == 0) return Large::kNotYet;  // look again after the next read
   if (size < kMinLarge) return Large::kNo;
   Error lookup_err;
-  if (ctx_.auth) [[unlikely]] {  // asked once per call: Dispatch gets this answer if it is left
-    Error verdict = AdmitCall(large.header.service_method);
-    large_verdict_ = verdict;
-    if (verdict) return Large::kNo;  // refused: the usual path answers it and skips the body
-  }
   large.method = FindMethod(large.header.service_method, &lookup_err);
   if (large.method == nullptr) return Large::kNo;  // the usual path answers unknown methods
   large.slot = large.method->stub.new_slot();
@@ -235,7 +230,6 @@ transport::MessageSink::Large ServerConn::BeginLarge(transport::ReadBuffer& buff
     large.slot.reset();
     return Large::kNo;
   }
-  large_verdict_.reset();  // served here, not by Dispatch
   buffer.Consume(r.consumed);
   *tail = &large.tail;
   return Large::kYes;
@@ -248,6 +242,10 @@ Error ServerConn::FinishLarge() {
   Error err = large_->LargeRequestEnd(large.tail, {large.method->stub.args_type, large.slot->args},
                                       &call_err);
   large.tail = {};
+  // The auth hook is asked here, once the records (a native caller's metadata) have been read.
+  if (!err && !call_err && ctx_.auth) [[unlikely]] {
+    call_err = AdmitCall(large.header.service_method);
+  }
   if (err || call_err) {
     large.slot.reset();
     if (call_err) WriteReply(large.header.seq, large.header.service_method, call_err, {});
@@ -422,11 +420,6 @@ Error ServerConn::AdmitConnection() {
 }
 
 Error ServerConn::AdmitCall(const std::string& service_method) {
-  if (large_verdict_) [[unlikely]] {
-    Error verdict = std::move(*large_verdict_);
-    large_verdict_.reset();
-    return verdict;
-  }
   return Admit(ctx_.auth, {.phase = AuthPhase::kCall,
                            .peer = stream_->GetConnection()->GetPeer(),
                            .service_method = service_method,

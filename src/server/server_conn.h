@@ -99,8 +99,8 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // and cancels its Context, if its method takes one.
   void CancelCall(uint64_t seq);
   void Dispatch(Request& header);
-  // AdmitConnection and AdmitCall ask ctx_.auth, which is set; a call BeginLarge asked about
-  // already gets that answer (large_verdict_) rather than a second question.
+  // AdmitConnection and AdmitCall ask ctx_.auth, which is set. A large request is asked
+  // about in FinishLarge, once its records (the metadata) have been read.
   Error AdmitConnection();
   Error AdmitCall(const std::string& service_method);
   Method* FindMethod(const std::string& service_method, Error* err);
@@ -174,8 +174,6 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   // cancel finds its call. Guards watched_: the read loop adds and cancels, Finish removes.
   std::mutex watched_mu_;
   std::unordered_map<uint64_t, std::weak_ptr<Watchdog>> watched_;
-  // The auth hook's answer about the request BeginLarge asked about and left to Dispatch.
-  std::optional<Error> large_verdict_;
   // The contexts of calls in flight, so that a cancel and the end of the connection reach
   // them; they live here until Finish. Only methods that take a Context come here. Guards
   // contexts_: the read loop adds, Finish (on any thread) removes, the strand cancels.

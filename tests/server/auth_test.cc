@@ -169,8 +169,8 @@ TEST(Auth, GoProtocolsCarryNoMetadata) {
 }
 
 TEST(Auth, ALargeRequestIsAskedAboutOnceAndRefusedInStep) {
-  // Past 256 KiB a request without records is read straight into its argument (BeginLarge):
-  // the hook must be asked before that, once per call, and a refusal must skip the body.
+  // Past 256 KiB a request is read straight into its argument (BeginLarge): the hook must be
+  // asked once per call, and a refusal must skip the body.
   Recorder recorder;
   std::atomic<bool> open{false};  // Echo admitted without the token
   netrpc::AuthHook bearer = BearerHook(&recorder);
@@ -199,6 +199,22 @@ TEST(Auth, ALargeRequestIsAskedAboutOnceAndRefusedInStep) {
   EXPECT_EQ(client->Call("Arith.Echo", std::string("hi"), &echoed),
             netrpc::ServerError(std::string(kRefusal)));
   EXPECT_EQ(recorder.Of(netrpc::AuthPhase::kCall).size(), 4u);
+  // A large call with metadata has records after its body, also on the tail-first path: the
+  // hook is asked once they are read, so it sees this call's token, and a wrong one refuses.
+  ASSERT_FALSE(client->Call("Arith.Echo", big, &echoed, WithToken()));
+  EXPECT_EQ(echoed, big);
+  auto calls = recorder.Of(netrpc::AuthPhase::kCall);
+  ASSERT_EQ(calls.size(), 5u);
+  EXPECT_EQ(calls.back().metadata, WithToken().metadata);
+  echoed.clear();
+  EXPECT_EQ(client->Call("Arith.Echo", big, &echoed, WithToken("Bearer wrong")),
+            netrpc::ServerError(std::string(kRefusal)));
+  EXPECT_EQ(echoed, "");
+  calls = recorder.Of(netrpc::AuthPhase::kCall);
+  ASSERT_EQ(calls.size(), 6u);
+  EXPECT_EQ(calls.back().metadata, WithToken("Bearer wrong").metadata);
+  ASSERT_FALSE(client->Call("Arith.Echo", std::string("after"), &echoed, WithToken()));
+  EXPECT_EQ(echoed, "after");
 
   // Over gob too, whose stream keeps type state: the refused body is read past, not lost.
   auto gob = netrpc::Dial("tcp", server.Address(), {.protocol = netrpc::Protocol::kGob});
@@ -207,7 +223,7 @@ TEST(Auth, ALargeRequestIsAskedAboutOnceAndRefusedInStep) {
   int64_t sum = 0;
   ASSERT_FALSE((*gob)->Call("Arith.Add", Args{1, 2}, &sum));
   EXPECT_EQ(sum, 3);
-  EXPECT_EQ(recorder.Of(netrpc::AuthPhase::kCall).size(), 6u);
+  EXPECT_EQ(recorder.Of(netrpc::AuthPhase::kCall).size(), 9u);
 }
 
 // LogCapture collects netrpc's warnings while it lives.

@@ -243,8 +243,10 @@ Error ServerConn::FinishLarge() {
                                       &call_err);
   large.tail = {};
   // The auth hook is asked here, once the records (a native caller's metadata) have been read.
-  if (!err && !call_err && ctx_.auth) [[unlikely]] {
-    call_err = AdmitCall(large.header.service_method);
+  // Its refusal comes before the records' own verdict (a type mismatch names our args type),
+  // so that a refused caller learns of the method no more than on the usual path.
+  if (!err && ctx_.auth) [[unlikely]] {
+    if (Error refused = AdmitCall(large.header.service_method)) call_err = std::move(refused);
   }
   if (err || call_err) {
     large.slot.reset();

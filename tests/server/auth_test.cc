@@ -509,3 +509,40 @@ TEST(Auth, GoClientGetsTheRefusalAsServerError) {
 }
 
 }  // namespace
+
+namespace {
+TEST(AuthReview, ARefusedLargeCallLearnsNothingOfTheMethodOrItsType) {
+  // A caller without the token sends 1 MiB of bytes to Arith.Echo, which takes a string.
+  // Past 256 KiB the tail path reads the body and the records (with the client's type) before
+  // the hook is asked: the answer must still be the refusal, not the type mismatch, which
+  // would tell that the method exists and name its args type.
+  Recorder recorder;
+  testsvc::TestServer server({.auth = BearerHook(&recorder)});
+  auto client = testsvc::MustDial(server.Address());
+  std::string echoed;
+  netrpc::Bytes small(10, 'x'), big(1 << 20, 'x');
+  // The large call first, so that the method's type is described in its records.
+  netrpc::Error big_err = client->Call("Arith.Echo", big, &echoed);
+  netrpc::Error unknown_err = client->Call("Arith.Nope", big, &echoed);
+  auto fresh = testsvc::MustDial(server.Address());
+  netrpc::Error small_err = fresh->Call("Arith.Echo", small, &echoed);
+  EXPECT_EQ(small_err, netrpc::ServerError(std::string(kRefusal)));
+  EXPECT_EQ(big_err, netrpc::ServerError(std::string(kRefusal)));
+  EXPECT_EQ(unknown_err, netrpc::ServerError(std::string(kRefusal)));
+}
+
+TEST(AuthReview, AGobTypeSentInARefusedCallIsKeptForTheNext) {
+  // Gob sends a struct's type once per stream, with its first value. Arith.Multiply
+  // (refused over gob: no metadata) carries Args' type; Arith.Add (public) then sends none.
+  Recorder recorder;
+  testsvc::TestServer server({.auth = BearerHook(&recorder)});
+  auto gob = netrpc::Dial("tcp", server.Address(), {.protocol = netrpc::Protocol::kGob});
+  ASSERT_TRUE(gob.ok()) << gob.error();
+  int64_t out = 0;
+  EXPECT_EQ((*gob)->Call("Arith.Multiply", Args{6, 7}, &out),
+            netrpc::ServerError(std::string(kRefusal)));
+  netrpc::Error add_err = (*gob)->Call("Arith.Add", Args{1, 2}, &out);
+  EXPECT_FALSE(add_err);
+  EXPECT_EQ(out, 3);
+}
+}  // namespace

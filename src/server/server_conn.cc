@@ -400,14 +400,13 @@ void ServerConn::CancelCall(uint64_t seq) {
     asio::post(stream_->GetStrand(), [watchdog] { watchdog->timer.cancel(); });
   }
   // A handler with a Context learns it, whether its call has a deadline or not.
-  std::shared_ptr<Context> context;
+  std::vector<std::shared_ptr<Context>> contexts;  // one, unless the client reused a seq
   {
     std::lock_guard lock(contexts_mu_);
-    for (auto& [p, in_flight] : contexts_) {
-      if (in_flight.call_seq == seq) context = in_flight.context;
-    }
+    auto [begin, end] = contexts_by_seq_.equal_range(seq);
+    for (auto it = begin; it != end; ++it) contexts.push_back(contexts_.at(it->second).context);
   }
-  if (context) detail::ContextAccess::Cancel(*context, ErrContextCanceled);
+  for (auto& c : contexts) detail::ContextAccess::Cancel(*c, ErrContextCanceled);
 }
 
 Error ServerConn::AdmitConnection() {
@@ -600,7 +599,15 @@ void ServerConn::Finish(Method* method, std::unique_ptr<detail::CallSlot> slot, 
   stats.latency.Record(now_ns - slot->started_ns);
   if (slot->context != nullptr) [[unlikely]] {
     std::lock_guard lock(contexts_mu_);
-    contexts_.erase(slot->context);
+    auto in_flight = contexts_.find(slot->context);
+    auto [begin, end] = contexts_by_seq_.equal_range(in_flight->second.call_seq);
+    for (auto it = begin; it != end; ++it) {
+      if (it->second == slot->context) {
+        contexts_by_seq_.erase(it);
+        break;
+      }
+    }
+    contexts_.erase(in_flight);
   }
   if (!answered_late) {
     // The reply may be sent straight from the slot, which the stream then keeps until then.
@@ -624,8 +631,12 @@ std::shared_ptr<Context> ServerConn::NewContext(uint64_t call_seq, std::chrono::
   std::shared_ptr<const Peer> peer(connection, &connection->GetPeer());
   std::optional<std::chrono::steady_clock::time_point> deadline;
   if (limit.count() != 0) {
-    deadline = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
+    // A caller may send a timeout up to 2^63 ns: now + that would wrap into the past.
+    auto now = std::chrono::steady_clock::now();
+    auto room = std::chrono::steady_clock::time_point::max() - now;
+    deadline = limit >= room
+                   ? std::chrono::steady_clock::time_point::max()
+                   : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
   }
   // native_last_ is the request just read, on both paths to here (a large request has no
   // extras: it is read that way only when it has none).
@@ -633,6 +644,7 @@ std::shared_ptr<Context> ServerConn::NewContext(uint64_t call_seq, std::chrono::
   {
     std::lock_guard lock(contexts_mu_);
     contexts_.emplace(context.get(), InFlight{call_seq, context});
+    contexts_by_seq_.emplace(call_seq, context.get());
   }
   // ForceClose sets the flag before it looks at contexts_: it sees this one, or this sees it.
   if (force_closed_.load()) detail::ContextAccess::Cancel(*context, ErrShutdown);

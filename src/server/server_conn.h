@@ -183,6 +183,9 @@ class ServerConn : public std::enable_shared_from_this<ServerConn>, private tran
   };
   std::mutex contexts_mu_;
   std::unordered_map<const Context*, InFlight> contexts_;
+  // contexts_ by call_seq, so that a cancel finds its call without a scan: a client may send
+  // cancels by the thousand with max_calls_in_flight calls in flight. Guarded by contexts_mu_.
+  std::unordered_multimap<uint64_t, const Context*> contexts_by_seq_;
 };
 
 }  // namespace netrpc::server

@@ -533,3 +533,41 @@ TEST_F(ContextTls, IdentityIsTheVerifiedClientCertificate) {
 }
 
 }  // namespace
+
+namespace {
+// Far answers the years from now to its context's deadline (-1 without one, -2 if passed).
+struct Far {
+  Error Years(const Context& ctx, int64_t, int64_t* years) {
+    if (!ctx.Deadline()) {
+      *years = -1;
+      return {};
+    }
+    if (*ctx.Deadline() <= Clock::now()) {
+      *years = -2;  // passed
+      return {};
+    }
+    auto left = std::chrono::duration_cast<std::chrono::hours>(*ctx.Deadline() - Clock::now());
+    *years = left.count() / (24 * 365);
+    return {};
+  }
+};
+NETRPC_SERVICE(Far, Years);
+
+TEST(ContextReview, AFarDeadlineIsNotInThePast) {
+  // A caller's timeout of nearly 2^63 ns: now + that overflowed steady_clock, and the handler
+  // saw a deadline long past.
+  Far far;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(far));
+  ASSERT_FALSE(server.Listen("tcp", "127.0.0.1:0"));
+  testsvc::RawPeer peer(server.Address());
+  peer.Call("Far.Years", 0, 0, std::chrono::milliseconds(9'223'372'036'000));
+  uint64_t seq = 0;
+  std::string error;
+  int64_t years = 0;
+  ASSERT_TRUE(peer.Next(&seq, &error, &years));  // the hello's answer
+  ASSERT_TRUE(peer.Next(&seq, &error, &years));
+  EXPECT_EQ(error, "");
+  EXPECT_GT(years, 100);
+}
+}  // namespace

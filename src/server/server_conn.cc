@@ -638,8 +638,8 @@ std::shared_ptr<Context> ServerConn::NewContext(uint64_t call_seq, std::chrono::
                    ? std::chrono::steady_clock::time_point::max()
                    : now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(limit);
   }
-  // native_last_ is the request just read, on both paths to here (a large request has no
-  // extras: it is read that way only when it has none).
+  // native_last_ is the request just read, on both paths to here (a large request's records
+  // are taken in by LargeRequestEnd before FinishLarge starts it).
   auto context = detail::ContextAccess::Make(std::move(peer), native_last_->metadata, deadline);
   {
     std::lock_guard lock(contexts_mu_);

@@ -550,8 +550,13 @@ struct Far {
     *years = left.count() / (24 * 365);
     return {};
   }
+  // Trace answers its context's "trace" metadata and whether it has a deadline.
+  Error Trace(const Context& ctx, const std::string&, std::string* trace) {
+    *trace = std::string(ctx.MetadataValue("trace")) + (ctx.Deadline() ? " deadline" : "");
+    return {};
+  }
 };
-NETRPC_SERVICE(Far, Years);
+NETRPC_SERVICE(Far, Years, Trace);
 
 TEST(ContextReview, AFarDeadlineIsNotInThePast) {
   // A caller's timeout of nearly 2^63 ns: now + that overflowed steady_clock, and the handler
@@ -569,5 +574,25 @@ TEST(ContextReview, AFarDeadlineIsNotInThePast) {
   ASSERT_TRUE(peer.Next(&seq, &error, &years));
   EXPECT_EQ(error, "");
   EXPECT_GT(years, 100);
+}
+
+TEST(ContextReview, ALargeCallsContextHasItsOwnMetadataAndDeadline) {
+  // Past 256 KiB a request with records is read tail-first (BeginLarge): its Context must
+  // carry its records, not the request's before it.
+  Far far;
+  netrpc::Server server;
+  ASSERT_FALSE(server.Register(far));
+  ASSERT_FALSE(server.Listen("tcp", "127.0.0.1:0"));
+  auto client = testsvc::MustDial(server.Address());
+  std::string big(1 << 20, 'x'), trace;
+  ASSERT_FALSE(client->Call("Far.Trace", std::string("small"), &trace,
+                            {.timeout = 5s, .metadata = {{"trace", "t1"}}}));
+  EXPECT_EQ(trace, "t1 deadline");
+  ASSERT_FALSE(client->Call("Far.Trace", big, &trace, {.metadata = {{"trace", "t2"}}}));
+  EXPECT_EQ(trace, "t2");
+  ASSERT_FALSE(client->Call("Far.Trace", big, &trace, {.timeout = 5s}));
+  EXPECT_EQ(trace, " deadline");
+  ASSERT_FALSE(client->Call("Far.Trace", big, &trace));
+  EXPECT_EQ(trace, "");
 }
 }  // namespace

@@ -78,12 +78,14 @@ asio::awaitable<Result<std::unique_ptr<HttpLineStream>>> HttpLineStream::Open(
 
 asio::awaitable<Result<std::string>> HttpLineStream::ReadLine() {
   for (;;) {
-    size_t nl = pending_.find('\n');
+    size_t nl = pending_.find('\n', scanned_);
     if (nl != std::string::npos) {
       std::string line = pending_.substr(0, nl);
       pending_.erase(0, nl + 1);
+      scanned_ = 0;
       co_return line;
     }
+    scanned_ = pending_.size();  // a long line is looked through once, not once per read
     if (pending_.size() > kMaxLine) {
       co_return Error(ErrorCode::kTooLarge,
                       who_ + " " + where_ + ": a line over " + std::to_string(kMaxLine) + " bytes");

@@ -37,6 +37,7 @@ class HttpLineStream {
   boost::beast::flat_buffer buffer_;  // bytes read from the socket, not yet parsed
   boost::beast::http::response_parser<boost::beast::http::buffer_body> parser_;
   std::string pending_;  // body bytes after the last '\n' returned
+  size_t scanned_ = 0;   // pending_'s first bytes, known to hold no '\n'
   // Where Beast puts the body it decodes; a member, not a coroutine-local array (GCC 12 has
   // trouble with arrays in coroutine frames).
   std::array<char, 16 * 1024> chunk_;

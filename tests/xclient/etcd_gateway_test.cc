@@ -94,8 +94,8 @@ TEST(EtcdValue, RefusesWhatIsNotAnEndpoint) {
   EXPECT_EQ(err("tcp@h:1", R"({"metadata":{"a":1}})"),
             "etcd: value of \"tcp@h:1\": metadata \"a\" is not a string");
   EXPECT_EQ(err("h:1", ""),
-            "etcd: value of \"h:1\": xclient: endpoint \"h:1\" is not proto@addr (tcp@, unix@ "
-            "or http@)");
+            "etcd: value of \"h:1\": xclient: endpoint \"h:1\" is not proto@addr (tcp@, unix@, "
+            "http@ or tls@)");
 }
 
 }  // namespace

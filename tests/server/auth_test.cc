@@ -17,6 +17,7 @@
 
 #include "codec/gob.h"
 #include "run_go.h"
+#include "test_certs.h"
 #include "test_service.h"
 
 namespace {
@@ -430,21 +431,9 @@ TEST(Auth, ServeRequestReturnsTheRefusal) {
   client_end.Close();
 }
 
-// Certificates for the mTLS test, made by tests/transport/make_test_certs.sh.
-class AuthTls : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    char dir[] = "/tmp/netrpc-auth-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    certs_ = dir;
-    std::string cmd =
-        std::string("bash ") + NETRPC_TESTS_DIR + "/transport/make_test_certs.sh " + certs_;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(certs_); }
-  static std::string Cert(const std::string& name) { return certs_ + "/" + name; }
-  static inline std::string certs_;
-};
+using testcerts::Cert;
+// AuthTls has the mTLS test's certificates (test_certs.h).
+class AuthTls : public testcerts::CertsTest {};
 
 TEST_F(AuthTls, TheHookSeesTheVerifiedClientCertificate) {
   Recorder recorder;

@@ -19,6 +19,7 @@
 
 #include "raw_native_peer.h"
 #include "server/context_access.h"
+#include "test_certs.h"
 #include "test_service.h"
 
 namespace {
@@ -487,22 +488,9 @@ TEST(Context, GeeRpcHandleTimeoutIsTheDeadline) {
   EXPECT_GE(*seen.deadline, before + 1s);
 }
 
-// ContextTls makes the TLS tests' certificates (tests/transport/make_test_certs.sh) per run.
-class ContextTls : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    char dir[] = "/tmp/netrpc-ctx-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    certs_ = dir;
-    std::string cmd =
-        std::string("bash ") + NETRPC_TESTS_DIR + "/transport/make_test_certs.sh " + certs_;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(certs_); }
-  static std::string Cert(const std::string& name) { return certs_ + "/" + name; }
-  static std::string certs_;
-};
-std::string ContextTls::certs_;
+using testcerts::Cert;
+// ContextTls has the mTLS test's certificates (test_certs.h).
+class ContextTls : public testcerts::CertsTest {};
 
 TEST_F(ContextTls, IdentityIsTheVerifiedClientCertificate) {
   netrpc::TlsConfig config{

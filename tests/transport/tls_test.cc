@@ -21,6 +21,7 @@
 #include <sstream>
 #include <thread>
 
+#include "test_certs.h"
 #include "test_service.h"
 #include "transport/event_loop.h"
 #include "transport/listener.h"
@@ -33,9 +34,7 @@ using asio::ip::tcp;
 using namespace std::chrono_literals;
 using testsvc::Args;
 
-std::string certs;  // the folder make_test_certs.sh filled for this run
-
-std::string Cert(const std::string& name) { return certs + "/" + name; }
+using testcerts::Cert;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -44,18 +43,7 @@ std::string ReadFile(const std::string& path) {
   return s.str();
 }
 
-class Tls : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    char dir[] = "/tmp/netrpc-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    certs = dir;
-    std::string cmd =
-        std::string("bash ") + NETRPC_TESTS_DIR + "/transport/make_test_certs.sh " + certs;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(certs); }
-};
+class Tls : public testcerts::CertsTest {};
 
 netrpc::TlsConfig ServerConfig(const std::string& name = "server") {
   return {.certificate = {.cert_file = Cert(name + ".pem"), .key_file = Cert(name + ".key")}};
@@ -247,7 +235,7 @@ TEST_F(Tls, ConfigurationErrorsAreUsageErrors) {
   EXPECT_EQ(server.ListenTLS("tcp", "127.0.0.1:0", no_ca),
             netrpc::Error(netrpc::ErrorCode::kUsage,
                           "tls: client_auth needs client_ca_file or client_ca_pem"));
-  EXPECT_EQ(server.ListenTLS("unix", certs + "/sock", ServerConfig()).code(),
+  EXPECT_EQ(server.ListenTLS("unix", Cert("sock"), ServerConfig()).code(),
             netrpc::ErrorCode::kUsage);
   EXPECT_EQ(server.ReloadCertificate(ServerConfig().certificate),
             netrpc::Error(netrpc::ErrorCode::kUsage, "ReloadCertificate: no TLS listener"));

@@ -12,24 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "test_certs.h"
+
 namespace {
 
-std::string certs;  // the folder make_test_certs.sh filled for this run
+using testcerts::Cert;
 
-std::string Cert(const std::string& name) { return certs + "/" + name; }
-
-class XClientTls : public testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    char dir[] = "/tmp/netrpc-xtls-XXXXXX";
-    ASSERT_NE(mkdtemp(dir), nullptr);
-    certs = dir;
-    std::string cmd =
-        std::string("bash ") + NETRPC_TESTS_DIR + "/transport/make_test_certs.sh " + certs;
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  static void TearDownTestSuite() { std::filesystem::remove_all(certs); }
-};
+class XClientTls : public testcerts::CertsTest {};
 
 // Named is a server whose Who.Name answers its name, over TLS (tls@) or plain TCP (tcp@).
 class Named {

@@ -575,6 +575,8 @@ void ServerConn::ExecuteWithContext(Method* method, std::unique_ptr<detail::Call
         asio::bind_cancellation_slot(cancel->signal.slot(), asio::detached));
     return;
   }
+  // Execute's tail again: shared through a function, it cost W1 a call (callgrind: +35
+  // instructions per call), so the few lines are repeated.
   if (method->dispatch == Dispatch::kInline) {
     Error err = method->stub.invoke(*slot);
     Finish(method, std::move(slot), std::move(err), std::move(watchdog));
